@@ -1,0 +1,120 @@
+"""Input checks shared by the engine: each error names the parameter, the value and what is allowed."""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import numpy as np
+
+__all__ = [
+    "check_real",
+    "check_int",
+    "check_choice",
+    "check_prices",
+]
+
+
+def check_real(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_none: bool = False,
+) -> float | None:
+    """Return ``value`` as a float after checking type, finiteness and range.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a real number (booleans are refused too).
+    ValueError
+        When ``value`` is NaN, infinite or outside ``[low, high]`` (open ends as asked).
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    lo_bad = low is not None and (v <= low if low_open else v < low)
+    hi_bad = high is not None and (v >= high if high_open else v > high)
+    if lo_bad or hi_bad:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {value!r}")
+    return v
+
+
+def check_int(
+    name: str, value: object, *, low: int | None = None, high: int | None = None
+) -> int:
+    """Return ``value`` as an int after checking type and range."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    v = int(value)
+    if (low is not None and v < low) or (high is not None and v > high):
+        lo = "-inf" if low is None else str(low)
+        hi = "inf" if high is None else str(high)
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {value!r}")
+    return v
+
+
+def check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    """Return ``value`` when it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def check_prices(prices: object, name: str = "prices") -> np.ndarray:
+    """Convert prices to a float64 array of shape (paths, points) and check them.
+
+    Accepts a list, a 1-D or 2-D array, a pandas Series (one path) or a DataFrame
+    (one column per path). Every price must be finite and strictly positive and a path
+    needs at least two points.
+    """
+    try:
+        import pandas as pd
+
+        if isinstance(prices, pd.DataFrame):
+            prices = prices.to_numpy(dtype=float).T
+        elif isinstance(prices, pd.Series):
+            prices = prices.to_numpy(dtype=float)
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    if isinstance(prices, (str, bytes)) or prices is None:
+        raise TypeError(
+            f"{name} must be an array, list, pandas Series or DataFrame of numbers, "
+            f"got {type(prices).__name__}"
+        )
+    try:
+        arr = np.asarray(prices, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must contain only numbers (array, list, Series or DataFrame): {exc}"
+        ) from None
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 1-D (one path) or 2-D (paths x time), got shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] < 2:
+        raise ValueError(
+            f"{name} needs at least one path of at least 2 points, got shape {arr.shape}"
+        )
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        p, t = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} must be finite and > 0, got {arr[p, t]!r} at path {p}, point {t}"
+        )
+    return np.ascontiguousarray(arr)
