@@ -1,0 +1,407 @@
+"""One stepping kernel, vectorised over paths, for every product.
+
+A step of the kernel, for all paths at once::
+
+    price moves      V += n r ;  n *= 1 + r          (fixed units between trades)
+    costs            V -= fee V ;  V -= funding n     (management fee, funding at 8 h marks)
+    bottom           perpetual: V <= maintenance(n) -> liquidated, V = 0
+                     others:    V <= 0              -> wiped out,  V = 0
+    trading          the product's controller picks paths and a target leverage l*;
+                     n = l* V ;  V -= cost |n_new - n_old|
+
+with NAV :math:`V` and signed notional :math:`n` (both in units of the starting NAV).
+Paths are processed in chunks so that large Monte Carlo runs stay in bounded memory;
+the price returns of a chunk are laid out time-major so each step reads one
+contiguous row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._validate import check_int
+from .market import Market
+from .products import (
+    ENTRY,
+    LIQUIDATED,
+    WIPED,
+    LeveragedToken,
+    Perpetual,
+    SmartLeverage,
+    Spot,
+    StructuredLeverage,
+)
+from .result import Result, _Stats
+
+__all__ = ["simulate", "compare"]
+
+_PRODUCTS = (Spot, LeveragedToken, Perpetual, SmartLeverage, StructuredLeverage)
+_BLOCK = 256
+
+
+def _funding_marks(steps: int, steps_per_day: int) -> np.ndarray:
+    """Number of 8-hour funding times (00, 08, 16 UTC) crossed during each step 1..steps."""
+    t = np.arange(steps + 1)
+    marks = (t * 3) // steps_per_day
+    return np.diff(marks)
+
+
+def _default_chunk(paths: int, steps: int, history: bool) -> int:
+    if history:
+        return paths
+    return int(min(paths, max(64, min(8192, 2**24 // max(steps, 1)))))
+
+
+def simulate(
+    product: object,
+    market: Market,
+    *,
+    history: bool = True,
+    chunk_paths: int | None = None,
+    progress: bool | None = None,
+) -> Result:
+    """Simulate a product on every path of a market.
+
+    Parameters
+    ----------
+    product : Spot, LeveragedToken, Perpetual, SmartLeverage or StructuredLeverage
+    market : Market
+    history : bool
+        Keep the full NAV, leverage and reason histories (``paths x (steps + 1)``).
+        With ``False`` only final values and per-path statistics are kept, so a run of
+        100,000 hourly paths over a year fits in bounded memory.
+    chunk_paths : int, optional
+        Paths processed together (default: all when keeping history, otherwise about
+        16 million path-steps per chunk).
+    progress : bool, optional
+        Show a progress bar over chunks (default: when more than 50 million path-steps).
+
+    Returns
+    -------
+    Result
+
+    Notes
+    -----
+    Each step applies, in order: the price move :math:`V \\mathrel{+}= n r`,
+    :math:`n \\mathrel{*}= (1 + r)`; the management fee and funding; liquidation
+    (perpetual: :math:`V \\le` maintenance margin) or the floor at zero (others); then
+    the product's trading decision :math:`n = \\ell^* V`, less the trading cost.
+    Costs of the entry trade are booked with the first step, so NAV starts at 1.
+
+    Examples
+    --------
+    >>> import smartlev as sl
+    >>> m = sl.Market.from_prices([100, 90, 100])
+    >>> r = sl.simulate(sl.LeveragedToken(2.0), m)
+    >>> r.nav.round(4).tolist()          # 0.8, then 0.8 x (1 + 2 x 1/9)
+    [[1.0, 0.8, 0.9778]]
+    >>> sl.simulate("3x", m)
+    Traceback (most recent call last):
+    ...
+    TypeError: product must be one of Spot, LeveragedToken, Perpetual, SmartLeverage, \
+StructuredLeverage, got '3x' (str)
+    """
+    if not isinstance(product, _PRODUCTS):
+        names = ", ".join(p.__name__ for p in _PRODUCTS)
+        raise TypeError(
+            f"product must be one of {names}, got {product!r} ({type(product).__name__})"
+        )
+    if not isinstance(market, Market):
+        raise TypeError(
+            f"market must be a smartlev Market (see Market.from_prices), got "
+            f"{type(market).__name__}"
+        )
+    if not isinstance(history, bool):
+        raise TypeError(f"history must be True or False, got {history!r}")
+    if isinstance(product, StructuredLeverage):
+        return _simulate_structured(product, market, history=history)
+    paths, steps = market.paths, market.steps
+    chunk = (
+        _default_chunk(paths, steps, history)
+        if chunk_paths is None
+        else check_int("chunk_paths", chunk_paths, low=1)
+    )
+    if progress is None:
+        progress = paths * steps > 50_000_000 and paths > chunk
+    parts = []
+    starts = range(0, paths, chunk)
+    it = starts
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(starts, desc=f"{getattr(product, 'name', 'product')}", unit="chunk")
+    for start in it:
+        prices = market.path_range(start, min(start + chunk, paths))
+        parts.append(_run_chunk(product, prices, market.steps_per_day, history))
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if parts[0][k] is not None}
+    return Result(
+        product=product,
+        market_name=market.name,
+        steps_per_day=market.steps_per_day,
+        days=market.days,
+        nav=out.get("nav"),
+        leverage=out.get("leverage"),
+        reason=out.get("reason"),
+        final_nav=out["final_nav"],
+        rebalances=out["rebalances"],
+        liquidated=out["liquidated"],
+        wiped_out=out["wiped_out"],
+        event_step=out["event_step"],
+        fees_paid=out["fees_paid"],
+        funding_paid=out["funding_paid"],
+        trading_costs=out["trading_costs"],
+        max_drawdown=out["max_drawdown"],
+        volatility=out["volatility"],
+        leverage_mean=out["leverage_mean"],
+        leverage_min=out["leverage_min"],
+        leverage_max=out["leverage_max"],
+    )
+
+
+def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
+    """The kernel: step every path of ``prices`` (paths, steps + 1) through time."""
+    P, T = prices.shape[0], prices.shape[1] - 1
+    ctrl = product._controller(P, steps_per_day)
+    # time-major simple returns: row t-1 is the move into step t
+    R = np.empty((T, P))
+    np.divide(prices[:, 1:].T, prices[:, :-1].T, out=R)
+    R -= 1.0
+
+    fee_k = getattr(product, "management_fee", 0.0) / steps_per_day
+    funding = getattr(product, "funding_rate", 0.0)
+    marks = _funding_marks(T, steps_per_day) if funding else None
+    tc = getattr(product, "trading_cost", 0.0)
+    entry_fee = getattr(product, "fee", 0.0)
+    liq = ctrl.liquidation
+    mm = product._maintenance() if liq else None
+    reasons = history and ctrl.reason_codes
+
+    nav = np.ones(P)
+    n = np.full(P, float(ctrl.initial))
+    fees = np.zeros(P)
+    fund = np.zeros(P)
+    tcost = np.zeros(P)
+    rebal = np.zeros(P, dtype=np.int64)
+    event = np.full(P, -1, dtype=np.int64)
+    dead = np.zeros(P, dtype=bool)
+    tmp = np.empty(P)
+    bad = np.empty(P, dtype=bool)
+
+    if history:
+        nav_h = np.empty((T + 1, P))
+        n_h = np.empty((T + 1, P))
+        reason_h = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
+    else:
+        nav_h = np.empty((_BLOCK, P))
+        n_h = np.empty((_BLOCK, P))
+        reason_h = None
+    stats = _Stats(P, steps_per_day)
+    nav_h[0] = nav
+    n_h[0] = n
+    if reasons:
+        reason_h[0] = ENTRY
+    row = 1  # next row of the (block) buffer
+    flushed = 0  # rows of nav_h already folded into stats
+
+    for t in range(1, T + 1):
+        r = R[t - 1]
+        # price move, fixed units
+        np.multiply(n, r, out=tmp)
+        nav += tmp
+        n += tmp
+        # costs
+        if t == 1 and entry_fee:
+            np.abs(n, out=tmp)
+            tmp *= entry_fee
+            nav -= tmp
+            fees += tmp
+        if fee_k:
+            np.multiply(nav, fee_k, out=tmp)
+            np.maximum(tmp, 0.0, out=tmp)
+            nav -= tmp
+            fees += tmp
+        if marks is not None and marks[t - 1]:
+            np.multiply(n, funding * marks[t - 1], out=tmp)
+            nav -= tmp
+            fund += tmp
+        # bottom: liquidation or floor
+        if liq:
+            np.less_equal(nav, mm(np.abs(n)), out=bad)
+        else:
+            np.less_equal(nav, 0.0, out=bad)
+        bad &= ~dead
+        if bad.any():
+            nav[bad] = 0.0
+            n[bad] = 0.0
+            dead |= bad
+            event[bad] = t
+        # trading
+        d = ctrl.decide(t, r, nav, n)
+        if d is not None:
+            mask, target, why = d
+            np.multiply(target, nav, out=tmp)
+            if tc:
+                cost = tc * np.abs(tmp - n)
+                cost[~mask] = 0.0
+                nav -= cost
+                tcost += cost
+            np.copyto(n, tmp, where=mask)
+            rebal += mask
+            if reasons:
+                reason_h[t] = np.where(mask, why, 0)
+        if reasons and bad.any():
+            reason_h[t][bad] = LIQUIDATED if liq else WIPED
+        # record
+        nav_h[row] = nav
+        n_h[row] = n
+        row += 1
+        if not history and row == _BLOCK:
+            stats.add(nav_h[flushed:row], n_h[flushed:row])
+            nav_h[0] = nav_h[row - 1]
+            n_h[0] = n_h[row - 1]
+            row, flushed = 1, 1
+    if history:
+        stats.add(nav_h, n_h)
+    elif row > flushed:
+        stats.add(nav_h[flushed:row], n_h[flushed:row])
+    out = {
+        "final_nav": nav.copy(),
+        "rebalances": rebal,
+        "liquidated": dead.copy() if liq else np.zeros(P, dtype=bool),
+        "wiped_out": np.zeros(P, dtype=bool) if liq else dead.copy(),
+        "event_step": event,
+        "fees_paid": fees,
+        "funding_paid": fund,
+        "trading_costs": tcost,
+        **stats.finish(),
+        "nav": None,
+        "leverage": None,
+        "reason": None,
+    }
+    if history:
+        out["nav"] = np.ascontiguousarray(nav_h.T)
+        lev = np.divide(n_h, nav_h, out=np.zeros_like(n_h), where=nav_h > 0)
+        out["leverage"] = np.ascontiguousarray(lev.T)
+        if reason_h is not None:
+            out["reason"] = np.ascontiguousarray(reason_h.T)
+    return out
+
+
+# ------------------------------------------------------------- structured product
+def _simulate_structured(p: StructuredLeverage, market: Market, *, history: bool) -> Result:
+    from .theory import black_scholes_call, black_scholes_put
+
+    spd = market.steps_per_day
+    term = int(round(p.term_days * spd))
+    if term < 1 or term > market.steps:
+        raise ValueError(
+            f"term_days x steps_per_day must be between 1 and the market's {market.steps} "
+            f"steps, got {p.term_days:g} x {spd} = {p.term_days * spd:g}"
+        )
+    prices = market.prices
+    P = prices.shape[0]
+    s0 = prices[:, :1]
+    x = prices / s0
+    L = p.leverage
+    B = p.relative_breakeven()
+    window = max(1, int(round(p.settlement_minutes * spd / 1440.0)))
+    settle = x[:, term - window + 1 : term + 1].mean(axis=1)
+    if p.side == "long":
+        payoff = np.maximum(1.0 + L * (settle - B) / B, 0.0)
+    else:
+        payoff = np.maximum(1.0 + L * (B - settle) / B, 0.0)
+    # mark-to-model value before expiry
+    tau = (term - np.arange(term)) / (365.0 * spd)
+    xs = x[:, :term]
+    if p.side == "long":
+        k = B * (1.0 - 1.0 / L)
+        opt = black_scholes_call(xs, k, p.sigma, tau[None, :])
+    else:
+        k = B * (1.0 + 1.0 / L)
+        opt = black_scholes_put(xs, k, p.sigma, tau[None, :])
+    value = L / B * opt
+    # the price paid at entry is 1: show the value relative to it from the first step on
+    nav = np.empty_like(x)
+    nav[:, 0] = 1.0
+    nav[:, 1:term] = value[:, 1:]
+    nav[:, term:] = payoff[:, None]
+    nav = np.maximum(nav, 0.0)
+    # effective leverage = delta * S / V, by a central difference of the option value
+    h = 1e-4
+    if p.side == "long":
+        up = black_scholes_call(xs * (1 + h), k, p.sigma, tau[None, :])
+        dn = black_scholes_call(xs * (1 - h), k, p.sigma, tau[None, :])
+    else:
+        up = black_scholes_put(xs * (1 + h), k, p.sigma, tau[None, :])
+        dn = black_scholes_put(xs * (1 - h), k, p.sigma, tau[None, :])
+    delta_s = (up - dn) / (2 * h)
+    lev = np.zeros_like(x)
+    lev[:, :term] = np.divide(delta_s, opt, out=np.zeros_like(opt), where=opt > 1e-12)
+    stats = _Stats(P, spd)
+    stats.add(np.ascontiguousarray(nav.T), np.ascontiguousarray((lev * nav).T))
+    z = np.zeros(P)
+    wiped = payoff <= 0
+    return Result(
+        product=p,
+        market_name=market.name,
+        steps_per_day=spd,
+        days=market.days,
+        nav=nav if history else None,
+        leverage=lev if history else None,
+        reason=None,
+        final_nav=nav[:, -1].copy(),
+        rebalances=np.zeros(P, dtype=np.int64),
+        liquidated=np.zeros(P, dtype=bool),
+        wiped_out=wiped,
+        event_step=np.where(wiped, term, -1),
+        fees_paid=z,
+        funding_paid=z.copy(),
+        trading_costs=z.copy(),
+        **stats.finish(),
+    )
+
+
+# ------------------------------------------------------------------------ compare
+def compare(
+    products: dict[str, object],
+    market: Market,
+    *,
+    history: bool = False,
+) -> pd.DataFrame:
+    """Simulate several products on the same paths and tabulate their metrics.
+
+    Parameters
+    ----------
+    products : dict of str to product
+        Row label -> product. The labels name the rows (and the colours in charts).
+    market : Market
+        The same paths are used for every product.
+    history : bool
+        Passed to :func:`simulate` (metrics do not need it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per product, columns as in :data:`smartlev.result.METRICS`.
+
+    Examples
+    --------
+    >>> import smartlev as sl
+    >>> m = sl.scenarios.gbm(sigma=0.8, days=90, steps_per_day=1, paths=200, seed=3)
+    >>> df = sl.compare({"Spot": sl.Spot(), "3x token": sl.LeveragedToken(3)}, m)
+    >>> list(df.index), "median_return" in df.columns
+    (['Spot', '3x token'], True)
+    """
+    if not isinstance(products, dict) or not products:
+        raise TypeError(
+            f"products must be a non-empty dict of name -> product, got {type(products).__name__}"
+        )
+    rows = []
+    for label, product in products.items():
+        if not isinstance(label, str):
+            raise TypeError(f"product names must be strings, got {label!r}")
+        s = simulate(product, market, history=history).summary()
+        s.index = pd.Index([label], name="product")
+        rows.append(s)
+    return pd.concat(rows)

@@ -1,0 +1,727 @@
+"""The products: frozen dataclasses that configure the one stepping kernel.
+
+Every product holds a position in the underlying and differs only in (a) the leverage
+it aims for, (b) when it trades back to that aim, (c) what it charges and (d) what
+happens at the bottom: liquidation (perpetual contracts) or a floor at zero (products
+without margin). The per-simulation decision logic lives in small ``_Controller``
+objects made by :meth:`_controller`; the kernel in :mod:`smartlev.engine` calls them.
+
+Rates: ``management_fee`` is per day, ``funding_rate`` per 8 hours (charged on the
+notional at each 00/08/16 UTC boundary the step crosses), ``fee`` and ``trading_cost``
+per unit of traded notional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import check_choice, check_real
+from .policies import BandPolicy, CPPIPolicy, Policy, TrendPolicy, VolatilityTarget
+
+__all__ = [
+    "Spot",
+    "LeveragedToken",
+    "Perpetual",
+    "SmartLeverage",
+    "StructuredLeverage",
+    "REASONS",
+    "BINANCE_BTCUSDT_TIERS",
+]
+
+#: Reason codes stored in :attr:`smartlev.Result.reason` (why the position traded).
+REASONS: dict[int, str] = {
+    0: "no trade",
+    1: "policy",
+    2: "schedule",
+    3: "band",
+    4: "leverage cap",
+    5: "circuit breaker",
+    6: "liquidated",
+    7: "wiped out",
+    8: "entry",
+}
+POLICY, SCHEDULE, BAND, CAP, BREAKER, LIQUIDATED, WIPED, ENTRY = 1, 2, 3, 4, 5, 6, 7, 8
+
+#: Binance BTCUSDT perpetual maintenance-margin brackets as published in 2021:
+#: (upper notional bound in USDT, maintenance margin rate). Check the exchange's current
+#: table before relying on the numbers; the shape (rates rising with size) is what matters.
+BINANCE_BTCUSDT_TIERS: tuple[tuple[float, float], ...] = (
+    (50_000.0, 0.004),
+    (250_000.0, 0.005),
+    (1_000_000.0, 0.01),
+    (10_000_000.0, 0.025),
+    (20_000_000.0, 0.05),
+    (50_000_000.0, 0.10),
+    (100_000_000.0, 0.125),
+    (200_000_000.0, 0.15),
+    (300_000_000.0, 0.25),
+    (float("inf"), 0.50),
+)
+
+
+def _check_fees(obj, *names: str) -> None:
+    for name in names:
+        v = check_real(name, getattr(obj, name), low=0.0, high=0.1)
+        object.__setattr__(obj, name, v)
+
+
+def _check_funding(obj) -> None:
+    v = check_real("funding_rate", obj.funding_rate, low=-0.05, high=0.05)
+    object.__setattr__(obj, "funding_rate", v)
+
+
+def _check_every(obj) -> None:
+    if obj.rebalance_every_days is not None:
+        v = check_real(
+            "rebalance_every_days", obj.rebalance_every_days, low=0.0, high=3650.0, low_open=True
+        )
+        object.__setattr__(obj, "rebalance_every_days", v)
+
+
+def _schedule_steps(every_days: float | None, steps_per_day: int) -> int:
+    """Steps between scheduled rebalances (0 = no schedule); at least one step."""
+    if every_days is None:
+        return 0
+    return max(1, int(round(every_days * steps_per_day)))
+
+
+class _Controller:
+    """Decides, each step, which paths trade and to which signed leverage."""
+
+    initial: float = 1.0
+    liquidation: bool = False
+    reason_codes: bool = False
+
+    def decide(self, t, r, nav, n):
+        """Return ``(mask, target_leverage, reason)`` or ``None`` for no trade."""
+        return None
+
+
+# --------------------------------------------------------------------------- Spot
+@dataclass(frozen=True)
+class Spot:
+    """Buy the coin and hold it: leverage 1, no costs, no rebalancing.
+
+    Notes
+    -----
+    :math:`V_t / V_0 = S_t / S_0`.
+
+    Examples
+    --------
+    >>> import smartlev as sl
+    >>> r = sl.simulate(sl.Spot(), sl.Market.from_prices([100, 120, 90]))
+    >>> r.nav.round(2).tolist()
+    [[1.0, 1.2, 0.9]]
+    """
+
+    name: str = "Spot"
+
+    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
+        return _Controller()
+
+
+# ------------------------------------------------------------------ LeveragedToken
+@dataclass(frozen=True)
+class LeveragedToken:
+    """A leveraged ETF token: a fixed target leverage restored by rebalancing.
+
+    Parameters
+    ----------
+    leverage : float
+        Target leverage, non-zero, between -20 and 20; negative = inverse (short) token.
+    rebalance_every_days : float or None
+        Scheduled rebalance interval in days (1 = daily, the usual rule); ``None`` for
+        band-only tokens. An interval shorter than one step rebalances every step.
+    band : tuple or None
+        ``(low, high)`` bounds on the *magnitude* of realised leverage; leaving them
+        triggers an extra rebalance. Either bound may be ``None`` (open). The band must
+        contain ``|leverage|``.
+    management_fee : float
+        Fee per day, as a fraction of NAV (0.0003 = 0.03 %/day), charged pro rata each step.
+    trading_cost : float
+        Cost per unit of notional traded when rebalancing (spread + fees).
+    funding_rate : float
+        Funding per 8 hours on the notional (tokens that hold perpetuals pass it into
+        NAV); positive rates cost a long token and pay a short one.
+    name : str, optional
+        Label; defaults to e.g. ``"3x token"`` or ``"-3x token"``.
+
+    Notes
+    -----
+    Between rebalances the token holds fixed units, so a return :math:`r` moves NAV by
+    :math:`V' = V (1 + \\ell r)` and leverage to :math:`\\ell' = \\ell (1 + r)/(1 + \\ell r)`.
+    Over one rebalance period the token returns exactly :math:`L` times the underlying's
+    return; over several periods it compounds :math:`\\prod_k (1 + L r_k)`, which is not
+    :math:`1 + L \\cdot` (total return). A move beyond :math:`-1/L` inside one period
+    takes NAV to zero (it is floored there and the token is wiped out).
+
+    Examples
+    --------
+    >>> import smartlev as sl
+    >>> m = sl.Market.from_prices([100, 110, 99])   # +10 %, then -10 %
+    >>> r = sl.simulate(sl.LeveragedToken(3.0), m)
+    >>> r.nav.round(4).tolist()                      # 1.3 then 1.3 x 0.7
+    [[1.0, 1.3, 0.91]]
+    >>> sl.LeveragedToken(3.0, band=(2.0, 2.5))
+    Traceback (most recent call last):
+    ...
+    ValueError: band must contain |leverage| = 3: need low < 3 < high, got (2.0, 2.5)
+    """
+
+    leverage: float = 3.0
+    rebalance_every_days: float | None = 1.0
+    band: tuple[float | None, float | None] | None = None
+    management_fee: float = 0.0
+    trading_cost: float = 0.0
+    funding_rate: float = 0.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        lev = check_real("leverage", self.leverage, low=-20.0, high=20.0)
+        if lev == 0:
+            raise ValueError("leverage must be non-zero (between -20 and 20), got 0")
+        object.__setattr__(self, "leverage", lev)
+        _check_every(self)
+        _check_fees(self, "management_fee", "trading_cost")
+        _check_funding(self)
+        if self.band is not None:
+            if not isinstance(self.band, (tuple, list)) or len(self.band) != 2:
+                raise TypeError(f"band must be a (low, high) pair or None, got {self.band!r}")
+            lo = 0.0 if self.band[0] is None else check_real("band low", self.band[0], low=0.0)
+            hi = (
+                float("inf")
+                if self.band[1] is None
+                else check_real("band high", self.band[1], low=0.0)
+            )
+            if not lo < abs(lev) < hi:
+                raise ValueError(
+                    f"band must contain |leverage| = {abs(lev):g}: need low < {abs(lev):g} "
+                    f"< high, got {tuple(self.band)!r}"
+                )
+            object.__setattr__(self, "band", (self.band[0], self.band[1]))
+        if self.rebalance_every_days is None and self.band is None:
+            raise ValueError(
+                "a token needs a schedule or a band: rebalance_every_days=None requires band"
+            )
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, got {self.name!r}")
+        if not self.name:
+            object.__setattr__(self, "name", f"{lev:g}x token")
+
+    # ---------------------------------------------------------------- presets
+    @classmethod
+    def ftx(cls, leverage: float = 3.0) -> LeveragedToken:
+        """FTX BULL/BEAR style (defunct): daily rebalance, plus an intraday one when
+        leverage reaches 4/3 of target (4x for 3x); intraday rebalances only reduce
+        leverage. Management fee 0.03 %/day. [FTX help centre, "Leveraged tokens"]
+
+        Examples
+        --------
+        >>> LeveragedToken.ftx(3).band
+        (None, 4.0)
+        """
+        return cls(
+            leverage,
+            rebalance_every_days=1.0,
+            band=(None, abs(leverage) * 4.0 / 3.0),
+            management_fee=0.0003,
+            name=f"{leverage:g}x token (FTX-style)",
+        )
+
+    @classmethod
+    def bybit(cls, leverage: float = 3.0) -> LeveragedToken:
+        """Bybit style: a 3x token is kept between 2x and 4x and rebalanced back to 3x
+        when it leaves that range; management fee 0.005 %/day. [Bybit help centre]
+
+        Examples
+        --------
+        >>> LeveragedToken.bybit(3).band
+        (2.0, 4.0)
+        """
+        a = abs(leverage)
+        return cls(
+            leverage,
+            rebalance_every_days=None,
+            band=(a - 1.0, a + 1.0),
+            management_fee=0.00005,
+            name=f"{leverage:g}x token (Bybit-style)",
+        )
+
+    @classmethod
+    def blvt(cls, leverage: float = 3.0) -> LeveragedToken:
+        """Binance BLVT style (halted 2024): realised leverage floats in 1.25x-4x and the
+        token rebalances "on a need basis" when it leaves; management fee 0.01 %/day;
+        funding passed into NAV (set ``funding_rate`` to include it). [Binance FAQ]
+
+        Examples
+        --------
+        >>> LeveragedToken.blvt(3).management_fee
+        0.0001
+        """
+        return cls(
+            leverage,
+            rebalance_every_days=None,
+            band=(1.25, 4.0),
+            management_fee=0.0001,
+            name=f"{leverage:g}x token (BLVT-style)",
+        )
+
+    @classmethod
+    def kucoin(cls, leverage: float = 3.0, move: float = 0.15) -> LeveragedToken:
+        """KuCoin style: daily rebalance plus an extra one after an adverse move of
+        ``move`` (15 %) since the last rebalance; management fee 0.05 %/day. The move
+        trigger is expressed as the leverage it produces:
+        :math:`|L|(1 \\mp m)/(1 - |L| m)` (long: price down, short: price up).
+        [KuCoin leveraged tokens guide]
+
+        Examples
+        --------
+        >>> round(LeveragedToken.kucoin(3).band[1], 3)
+        4.636
+        """
+        a = abs(leverage)
+        m = check_real("move", move, low=0.0, high=1.0 / a, low_open=True, high_open=True)
+        s = -1.0 if leverage > 0 else 1.0
+        return cls(
+            leverage,
+            rebalance_every_days=1.0,
+            band=(None, a * (1 + s * m) / (1 - a * m)),
+            management_fee=0.0005,
+            name=f"{leverage:g}x token (KuCoin-style)",
+        )
+
+    @classmethod
+    def gate(cls, leverage: float = 3.0) -> LeveragedToken:
+        """Gate ETF style: a 3x long is kept in 2.25x-4.125x (0.75 and 1.375 times the
+        target); 0.1 %/day all-in fee. [Gate ETF leveraged tokens]
+
+        Examples
+        --------
+        >>> LeveragedToken.gate(3).band
+        (2.25, 4.125)
+        """
+        a = abs(leverage)
+        return cls(
+            leverage,
+            rebalance_every_days=None,
+            band=(0.75 * a, 1.375 * a),
+            management_fee=0.001,
+            name=f"{leverage:g}x token (Gate-style)",
+        )
+
+    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
+        return _TokenController(self, steps_per_day)
+
+
+class _TokenController(_Controller):
+    reason_codes = True
+
+    def __init__(self, p: LeveragedToken, steps_per_day: int) -> None:
+        self.initial = p.leverage
+        self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
+        self.lo = self.hi = None
+        if p.band is not None:
+            lo, hi = p.band
+            self.lo = None if not lo else float(lo)
+            self.hi = None if hi is None or hi == float("inf") else float(hi)
+
+    def decide(self, t, r, nav, n):
+        if self.every and t % self.every == 0:
+            return nav > 0, self.initial, SCHEDULE
+        if self.lo is None and self.hi is None:
+            return None
+        a = np.abs(n)
+        need = None
+        if self.hi is not None:
+            need = a > self.hi * nav
+        if self.lo is not None:
+            low = a < self.lo * nav
+            need = low if need is None else need | low
+        if need.any():
+            return need, self.initial, BAND
+        return None
+
+
+# ----------------------------------------------------------------------- Perpetual
+@dataclass(frozen=True)
+class Perpetual:
+    """A perpetual futures position on isolated margin, held without adding margin.
+
+    Parameters
+    ----------
+    leverage : float
+        Initial leverage (notional / margin) in (0, 125]; the side gives the sign.
+    side : {"long", "short"}
+    maintenance_margin : float
+        Maintenance margin rate on the position value at the mark price (Binance
+        convention, no tier deduction). Must be below ``1 / leverage``.
+    fee : float
+        Taker fee per unit of notional, paid on opening (booked with the first step).
+    funding_rate : float
+        Funding per 8 hours on the notional at each funding time; positive rates cost
+        longs and pay shorts.
+    tiers : tuple of (notional_limit, rate) or None
+        Maintenance brackets by USD notional (e.g. :data:`BINANCE_BTCUSDT_TIERS`); the
+        rate of the bracket the position sits in applies, with the exchange's
+        "maintenance amount" deduction so the requirement is continuous.
+    margin : float
+        Isolated margin in USD, used only to place the position in a bracket.
+    name : str, optional
+
+    Notes
+    -----
+    The position keeps fixed units. Equity is :math:`V_t = 1 + L(S_t/S_0 - 1)` minus
+    fees and funding; it is liquidated at the first step where
+    :math:`V_t \\le m\\,|n_t|` with notional :math:`n_t = L S_t / S_0`. Without costs this
+    happens when the price crosses :math:`S_0 (1 - 1/L)/(1 - m)` (long) or
+    :math:`S_0 (1 + 1/L)/(1 + m)` (short): see :func:`smartlev.theory.liquidation_price`.
+    The isolated margin is then lost (NAV 0) and the position is closed.
+
+    Examples
+    --------
+    >>> import smartlev as sl
+    >>> m = sl.Market.from_prices([100.0, 95.0, 90.0, 120.0])
+    >>> r = sl.simulate(sl.Perpetual(leverage=10), m)
+    >>> r.nav.round(2).tolist(), bool(r.liquidated[0])
+    ([[1.0, 0.5, 0.0, 0.0]], True)
+    >>> sl.Perpetual(leverage=-5, side="long")
+    Traceback (most recent call last):
+    ...
+    ValueError: leverage must be in (0, 125], got -5 (the side, not the sign, sets direction)
+    """
+
+    leverage: float = 10.0
+    side: str = "long"
+    maintenance_margin: float = 0.004
+    fee: float = 0.0
+    funding_rate: float = 0.0
+    tiers: tuple[tuple[float, float], ...] | None = None
+    margin: float = 1000.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.leverage, (int, float)) and not isinstance(self.leverage, bool):
+            if self.leverage <= 0 or self.leverage > 125:
+                raise ValueError(
+                    f"leverage must be in (0, 125], got {self.leverage!r} "
+                    "(the side, not the sign, sets direction)"
+                )
+        lev = check_real("leverage", self.leverage, low=0.0, high=125.0, low_open=True)
+        object.__setattr__(self, "leverage", lev)
+        check_choice("side", self.side, ("long", "short"))
+        mmr = check_real("maintenance_margin", self.maintenance_margin, low=0.0, high=0.5)
+        if mmr >= 1.0 / lev:
+            raise ValueError(
+                f"maintenance_margin must be below 1/leverage = {1 / lev:g} or the position "
+                f"is liquidated at entry, got {mmr!r}"
+            )
+        object.__setattr__(self, "maintenance_margin", mmr)
+        _check_fees(self, "fee")
+        _check_funding(self)
+        check_real("margin", self.margin, low=0.0, low_open=True)
+        if self.tiers is not None:
+            if isinstance(self.tiers, str) or not hasattr(self.tiers, "__iter__"):
+                raise TypeError(
+                    f"tiers must be a sequence of (notional_limit, rate) pairs, got {self.tiers!r}"
+                )
+            tiers = tuple((float(a), float(b)) for a, b in self.tiers)
+            lims = [a for a, _ in tiers]
+            if not tiers or any(b2 <= a2 for a2, b2 in zip(lims, lims[1:])):
+                raise ValueError(f"tiers must have increasing notional limits, got {self.tiers!r}")
+            for _, rate in tiers:
+                check_real("tier rate", rate, low=0.0, high=1.0, high_open=True)
+            object.__setattr__(self, "tiers", tiers)
+        if not self.name:
+            object.__setattr__(self, "name", f"{lev:g}x perpetual {self.side}")
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.side == "long" else -1.0
+
+    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
+        c = _Controller()
+        c.initial = self.sign * self.leverage
+        c.liquidation = True
+        c.reason_codes = True
+        return c
+
+    def _maintenance(self):
+        """Return a function mapping notional (units of margin) to maintenance (units of margin)."""
+        if self.tiers is None:
+            mmr = self.maintenance_margin
+
+            def mm(n_abs):
+                return mmr * n_abs
+
+            return mm
+        lims = np.array([a for a, _ in self.tiers])
+        rates = np.array([b for _, b in self.tiers])
+        cum = np.zeros(len(rates))
+        for k in range(1, len(rates)):
+            cum[k] = cum[k - 1] + lims[k - 1] * (rates[k] - rates[k - 1])
+        margin = self.margin
+
+        def mm(n_abs):
+            usd = n_abs * margin
+            k = np.minimum(np.searchsorted(lims, usd, side="left"), len(rates) - 1)
+            return (usd * rates[k] - cum[k]) / margin
+
+        return mm
+
+
+# --------------------------------------------------------------------- SmartLeverage
+@dataclass(frozen=True)
+class SmartLeverage:
+    """System-managed dynamic leverage: no margin, no liquidation, NAV floored at zero.
+
+    The user buys exposure; a policy chooses the leverage, the product clips it to
+    ``[min_leverage, max_leverage]``, applies its risk controls and trades when the
+    realised leverage has drifted more than ``tolerance`` from the target. Exchanges do
+    not publish the rules of such products; this is an explicit, documented model.
+
+    Parameters
+    ----------
+    policy : BandPolicy, VolatilityTarget, TrendPolicy or CPPIPolicy
+        How the target leverage is chosen. Default: ``VolatilityTarget()``.
+    side : {"long", "short"}
+    min_leverage, max_leverage : float
+        Range of target leverage (magnitudes); 0 <= min <= max <= 20. The default
+        range 1.25x-4x is Binance BLVT's published range.
+    tolerance : float
+        Trade when ``|realised - target| > tolerance`` (in leverage units); this keeps
+        the product from trading on every small move ("need-based" rebalancing).
+    rebalance_every_days : float or None
+        Optional scheduled rebalance to the target as well.
+    circuit_breaker : float or None
+        An adverse move of at least this size within one step (0.1 = 10 %) cuts
+        leverage to ``breaker_leverage`` for ``cooldown_days``.
+    breaker_leverage : float
+        Leverage right after the breaker trips (and its ceiling during the cool-down).
+    cooldown_days : float
+    management_fee, trading_cost, funding_rate : float
+        Per day of NAV, per unit of traded notional, per 8 hours of notional.
+    name : str
+
+    Notes
+    -----
+    Between trades, fixed units: :math:`V' = V (1 + \\ell r)`. The controls act only
+    *after* a move: a single step falling more than :math:`1/\\ell` still takes NAV to
+    zero (recorded as a wipe-out event), and a smaller gap is a loss of :math:`\\ell r`
+    that no control can undo. No liquidation does not mean no loss.
+
+    Examples
+    --------
+    >>> import smartlev as sl
+    >>> m = sl.scenarios.gbm(sigma=0.8, days=30, steps_per_day=24, paths=50, seed=1)
+    >>> r = sl.simulate(sl.SmartLeverage(), m)
+    >>> bool((r.leverage >= 0).all() and (r.nav >= 0).all())
+    True
+    >>> sl.SmartLeverage(min_leverage=3, max_leverage=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: min_leverage must not exceed max_leverage, got 3 > 2
+    """
+
+    policy: Policy = field(default_factory=VolatilityTarget)
+    side: str = "long"
+    min_leverage: float = 1.25
+    max_leverage: float = 4.0
+    tolerance: float = 0.25
+    rebalance_every_days: float | None = None
+    circuit_breaker: float | None = 0.10
+    breaker_leverage: float = 1.0
+    cooldown_days: float = 1.0
+    management_fee: float = 0.0
+    trading_cost: float = 0.0
+    funding_rate: float = 0.0
+    name: str = "Smart Leverage"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.policy, (BandPolicy, VolatilityTarget, TrendPolicy, CPPIPolicy)):
+            raise TypeError(
+                "policy must be BandPolicy, VolatilityTarget, TrendPolicy or CPPIPolicy, "
+                f"got {self.policy!r}"
+            )
+        check_choice("side", self.side, ("long", "short"))
+        lo = check_real("min_leverage", self.min_leverage, low=0.0, high=20.0)
+        hi = check_real("max_leverage", self.max_leverage, low=0.0, high=20.0, low_open=True)
+        if lo > hi:
+            raise ValueError(
+                f"min_leverage must not exceed max_leverage, got {self.min_leverage!r} "
+                f"> {self.max_leverage!r}"
+            )
+        object.__setattr__(self, "min_leverage", lo)
+        object.__setattr__(self, "max_leverage", hi)
+        tol = check_real("tolerance", self.tolerance, low=0.0, high=20.0)
+        object.__setattr__(self, "tolerance", tol)
+        _check_every(self)
+        if self.circuit_breaker is not None:
+            cb = check_real(
+                "circuit_breaker", self.circuit_breaker, low=0.0, high=1.0, low_open=True
+            )
+            object.__setattr__(self, "circuit_breaker", cb)
+        bl = check_real("breaker_leverage", self.breaker_leverage, low=0.0, high=hi)
+        object.__setattr__(self, "breaker_leverage", bl)
+        cd = check_real("cooldown_days", self.cooldown_days, low=0.0, high=365.0)
+        object.__setattr__(self, "cooldown_days", cd)
+        _check_fees(self, "management_fee", "trading_cost")
+        _check_funding(self)
+        if isinstance(self.policy, BandPolicy):
+            t = self.policy.target
+            if not lo <= t <= hi:
+                raise ValueError(
+                    f"BandPolicy target {t:g} must lie in [min_leverage, max_leverage] = "
+                    f"[{lo:g}, {hi:g}]"
+                )
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.side == "long" else -1.0
+
+    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
+        return _SmartController(self, paths, steps_per_day)
+
+
+class _SmartController(_Controller):
+    reason_codes = True
+
+    def __init__(self, p: SmartLeverage, paths: int, steps_per_day: int) -> None:
+        self.p = p
+        s = p.sign
+        self.s = s
+        if isinstance(p.policy, TrendPolicy):
+            self.st = p.policy._start(paths, steps_per_day, s, p.min_leverage, p.max_leverage)
+        else:
+            self.st = p.policy._start(paths, steps_per_day, s)
+        self.lo, self.hi = p.min_leverage, p.max_leverage
+        self.initial = s * float(np.clip(self.st.initial, self.lo, self.hi))
+        self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
+        self.cb = p.circuit_breaker
+        self.cool_steps = int(round(p.cooldown_days * steps_per_day))
+        self.cool = np.zeros(paths, dtype=np.int64)
+        self.cooling = False
+        self.lev = np.empty(paths)
+        self.tgt = np.empty(paths)
+
+    def decide(self, t, r, nav, n):
+        p, lev, tgt = self.p, self.lev, self.tgt
+        alive = nav > 0
+        np.abs(n, out=lev)
+        np.divide(lev, nav, out=lev, where=alive)
+        lev[~alive] = 0.0
+        raw = self.st.target(r, nav, lev)
+        np.clip(raw, self.lo, self.hi, out=tgt)
+        reason = None
+        tripped = None
+        if self.cb is not None:
+            adverse = (r <= -self.cb) if self.s > 0 else (r >= self.cb)
+            if adverse.any():
+                tripped = adverse & alive
+                self.cool[tripped] = self.cool_steps + 1
+                self.cooling = True
+        if self.cooling:
+            cooling = self.cool > 0
+            np.minimum(tgt, p.breaker_leverage, out=tgt, where=cooling)
+            self.cool[cooling] -= 1
+            self.cooling = bool(cooling.any())
+        if self.st.needs_tolerance:
+            need = np.abs(lev - tgt) > p.tolerance
+        else:
+            need = self.st.need | (lev > self.hi)
+        if self.every and t % self.every == 0:
+            need = alive.copy()
+            reason = np.full(lev.shape, SCHEDULE, dtype=np.int8)
+        else:
+            need &= alive
+        if tripped is not None:
+            need |= tripped
+        if not need.any():
+            return None
+        if reason is None:
+            reason = np.where(lev > self.hi + p.tolerance, CAP, POLICY).astype(np.int8)
+        if tripped is not None:
+            reason[tripped] = BREAKER
+        return need, self.s * tgt, reason
+
+
+# -------------------------------------------------------------- StructuredLeverage
+@dataclass(frozen=True)
+class StructuredLeverage:
+    """The fixed-term product some exchanges sell as "Smart Leverage" (Bybit 2024, Gate 2025).
+
+    You pay a principal :math:`I`; at expiry you receive
+    :math:`\\max(I + I L (S - B)/B, 0)` for a long (``(B - S)`` for a short), where
+    :math:`S` is the settlement price (average index price over the last
+    ``settlement_minutes``) and :math:`B` the breakeven price the platform sets above
+    the entry price (below it for a short). There is no liquidation before settlement
+    and the loss is capped at the principal.
+
+    Parameters
+    ----------
+    leverage : float
+        The multiplier :math:`L` (> 1).
+    term_days : float
+        Time to settlement in days.
+    breakeven : float or None
+        :math:`B / S_0`. ``None`` sets the fair value from
+        :func:`smartlev.theory.structured_breakeven` with ``sigma``.
+    sigma : float
+        Annualised volatility used to price the product (fair breakeven and mark value).
+    side : {"long", "short"}
+    settlement_minutes : float
+        Averaging window before expiry (30 minutes on both exchanges).
+    name : str
+
+    Notes
+    -----
+    The long payoff is a call: :math:`(I L / B) \\max(S - B(1 - 1/L), 0)`, so the
+    distance between entry and :math:`B` is the option premium. Before expiry the NAV
+    shown is the Black-Scholes value of that option at ``sigma``; after settlement the
+    payoff is held in cash. ``r.leverage`` is the option's effective leverage
+    :math:`\\Delta S / V`, which changes with the price.
+
+    Examples
+    --------
+    >>> import smartlev as sl
+    >>> m = sl.Market.from_prices([100.0, 104.0, 110.0])
+    >>> p = sl.StructuredLeverage(leverage=5, term_days=2, breakeven=1.02)
+    >>> r = sl.simulate(p, m)
+    >>> round(float(r.final_nav[0]), 4)    # 1 + 5 (110 - 102) / 102
+    1.3922
+    """
+
+    leverage: float = 3.0
+    term_days: float = 7.0
+    breakeven: float | None = None
+    sigma: float = 0.7
+    side: str = "long"
+    settlement_minutes: float = 30.0
+    name: str = "Structured"
+
+    def __post_init__(self) -> None:
+        check_real("leverage", self.leverage, low=1.0, high=100.0, low_open=True)
+        check_real("term_days", self.term_days, low=0.0, high=3650.0, low_open=True)
+        check_real("sigma", self.sigma, low=0.0, high=10.0, low_open=True)
+        check_choice("side", self.side, ("long", "short"))
+        check_real("settlement_minutes", self.settlement_minutes, low=0.0, high=1440.0)
+        if self.breakeven is not None:
+            b = check_real("breakeven", self.breakeven, low=0.0, low_open=True)
+            if self.side == "long" and b < 1.0 or self.side == "short" and b > 1.0:
+                raise ValueError(
+                    "breakeven (B / entry price) must be >= 1 for a long and <= 1 for a "
+                    f"short, got {self.breakeven!r} for a {self.side}"
+                )
+
+    def fair_breakeven(self) -> float:
+        """Breakeven (relative to entry) at which the product is worth its price."""
+        from .theory import structured_breakeven
+
+        return float(
+            structured_breakeven(self.leverage, self.sigma, self.term_days, side=self.side)
+        )
+
+    def relative_breakeven(self) -> float:
+        """The breakeven used: the given one, or the fair one."""
+        return self.fair_breakeven() if self.breakeven is None else float(self.breakeven)

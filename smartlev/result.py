@@ -1,0 +1,212 @@
+"""The outcome of a simulation: NAV and leverage histories, events, costs and metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .market import DAYS_PER_YEAR
+
+__all__ = ["Result", "METRICS"]
+
+#: Columns of :meth:`Result.summary` and :func:`smartlev.compare`, with their meaning.
+METRICS: dict[str, str] = {
+    "paths": "number of simulated paths",
+    "days": "length of the simulation in days",
+    "mean_return": "mean total return over paths (final NAV - 1)",
+    "median_return": "median total return",
+    "p05_return": "5th percentile of total return (a bad outcome)",
+    "p95_return": "95th percentile of total return (a good outcome)",
+    "prob_loss": "share of paths that end below the starting NAV",
+    "volatility": "median over paths of the annualised volatility of NAV step returns",
+    "max_drawdown": "median over paths of the largest peak-to-trough fall of NAV",
+    "worst_drawdown": "largest drawdown on any path",
+    "leverage_mean": "mean realised leverage (|notional| / NAV) over steps and paths",
+    "leverage_min": "smallest realised leverage seen on any path",
+    "leverage_max": "largest realised leverage seen on any path",
+    "rebalances": "mean number of trades per path",
+    "costs": "mean fees + funding + trading costs paid per path (fraction of start NAV)",
+    "liquidated": "share of paths liquidated (margin products)",
+    "wiped_out": "share of paths whose NAV reached zero without liquidation",
+}
+
+
+@dataclass
+class Result:
+    """What happened to one product on every path of a market.
+
+    Attributes
+    ----------
+    product : object
+        The product simulated.
+    market_name : str
+    steps_per_day : int
+    days : float
+    nav : ndarray or None
+        NAV after each step, shape ``(paths, steps + 1)``, starting at 1.0; never NaN and
+        never negative. ``None`` when the simulation kept no history.
+    leverage : ndarray or None
+        Signed effective leverage (notional / NAV) after each step's trading, same shape;
+        0 once NAV is 0.
+    reason : ndarray or None
+        Why the position traded at each step (codes in :data:`smartlev.REASONS`), int8.
+    final_nav : ndarray
+        NAV at the end, shape ``(paths,)``.
+    rebalances : ndarray
+        Number of trades per path (the entry trade not counted).
+    liquidated, wiped_out : ndarray of bool
+        Whether the path was liquidated (perpetuals) or its NAV reached zero (others).
+    event_step : ndarray of int
+        Step of the liquidation or wipe-out, -1 when none.
+    fees_paid, funding_paid, trading_costs : ndarray
+        Totals per path in units of the starting NAV (funding can be negative: received).
+    max_drawdown : ndarray
+        Largest peak-to-trough fall of NAV per path, a fraction in [0, 1].
+    volatility : ndarray
+        Annualised standard deviation of NAV step returns per path.
+    leverage_mean, leverage_min, leverage_max : ndarray
+        Realised-leverage statistics (magnitudes) per path over the steps with NAV > 0.
+    """
+
+    product: object
+    market_name: str
+    steps_per_day: int
+    days: float
+    final_nav: np.ndarray
+    rebalances: np.ndarray
+    liquidated: np.ndarray
+    wiped_out: np.ndarray
+    event_step: np.ndarray
+    fees_paid: np.ndarray
+    funding_paid: np.ndarray
+    trading_costs: np.ndarray
+    max_drawdown: np.ndarray
+    volatility: np.ndarray
+    leverage_mean: np.ndarray
+    leverage_min: np.ndarray
+    leverage_max: np.ndarray
+    nav: np.ndarray | None = None
+    leverage: np.ndarray | None = None
+    reason: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        """The product's label."""
+        return getattr(self.product, "name", type(self.product).__name__)
+
+    @property
+    def paths(self) -> int:
+        return int(self.final_nav.shape[0])
+
+    @property
+    def total_return(self) -> np.ndarray:
+        """Final NAV minus 1, per path."""
+        return self.final_nav - 1.0
+
+    @property
+    def costs(self) -> np.ndarray:
+        """Fees + funding + trading costs per path."""
+        return self.fees_paid + self.funding_paid + self.trading_costs
+
+    @property
+    def time_days(self) -> np.ndarray:
+        """Time of each NAV column in days."""
+        n = self.nav.shape[1] if self.nav is not None else int(self.days * self.steps_per_day) + 1
+        return np.arange(n) / self.steps_per_day
+
+    def summary(self) -> pd.DataFrame:
+        """One-row table of the metrics in :data:`METRICS`, indexed by product name.
+
+        Examples
+        --------
+        >>> import smartlev as sl
+        >>> r = sl.simulate(sl.Spot(), sl.Market.from_prices([100, 150, 120]))
+        >>> r.summary().loc["Spot", ["median_return", "max_drawdown"]].round(3).tolist()
+        [0.2, 0.2]
+        """
+        ret = self.total_return
+        p05, p50, p95 = np.percentile(ret, [5, 50, 95])
+        row = {
+            "paths": self.paths,
+            "days": self.days,
+            "mean_return": float(ret.mean()),
+            "median_return": float(p50),
+            "p05_return": float(p05),
+            "p95_return": float(p95),
+            "prob_loss": float((ret < 0).mean()),
+            "volatility": float(np.median(self.volatility)),
+            "max_drawdown": float(np.median(self.max_drawdown)),
+            "worst_drawdown": float(self.max_drawdown.max()),
+            "leverage_mean": float(np.mean(self.leverage_mean)),
+            "leverage_min": float(self.leverage_min.min()),
+            "leverage_max": float(self.leverage_max.max()),
+            "rebalances": float(self.rebalances.mean()),
+            "costs": float(self.costs.mean()),
+            "liquidated": float(self.liquidated.mean()),
+            "wiped_out": float(self.wiped_out.mean()),
+        }
+        df = pd.DataFrame([row], index=pd.Index([self.name], name="product"))
+        return df
+
+    def __repr__(self) -> str:
+        hist = "with history" if self.nav is not None else "final values only"
+        return (
+            f"Result({self.name!r} on {self.market_name!r}: {self.paths} paths, "
+            f"{self.days:g} days, {hist}; median final NAV {np.median(self.final_nav):.4f})"
+        )
+
+
+class _Stats:
+    """Per-path statistics accumulated block by block over time-major arrays."""
+
+    def __init__(self, paths: int, steps_per_day: int) -> None:
+        self.peak = np.ones(paths)
+        self.max_dd = np.zeros(paths)
+        self.sum_r = np.zeros(paths)
+        self.sum_r2 = np.zeros(paths)
+        self.count_r = np.zeros(paths)
+        self.lev_sum = np.zeros(paths)
+        self.lev_count = np.zeros(paths)
+        self.lev_min = np.full(paths, np.inf)
+        self.lev_max = np.zeros(paths)
+        self.prev = None
+        self.per_year = DAYS_PER_YEAR * steps_per_day
+
+    def add(self, nav: np.ndarray, notional: np.ndarray) -> None:
+        """Fold a block ``(k, paths)`` of NAV and notional rows (consecutive steps) in."""
+        alive = nav > 0
+        peak = np.maximum.accumulate(np.vstack([self.peak, nav]), axis=0)[1:]
+        self.peak = peak[-1].copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dd = 1.0 - nav / peak
+        np.maximum(self.max_dd, dd.max(axis=0), out=self.max_dd)
+        prev = np.vstack([self.prev, nav[:-1]]) if self.prev is not None else nav[:-1]
+        cur = nav if self.prev is not None else nav[1:]
+        ok = prev > 0
+        r = np.divide(cur, prev, out=np.zeros_like(cur), where=ok) - 1.0
+        r[~ok] = 0.0
+        self.sum_r += r.sum(axis=0)
+        self.sum_r2 += (r * r).sum(axis=0)
+        self.count_r += ok.sum(axis=0)
+        self.prev = nav[-1:].copy()
+        lev = np.divide(np.abs(notional), nav, out=np.zeros_like(nav), where=alive)
+        self.lev_sum += lev.sum(axis=0)
+        self.lev_count += alive.sum(axis=0)
+        np.minimum(self.lev_min, np.where(alive, lev, np.inf).min(axis=0), out=self.lev_min)
+        np.maximum(self.lev_max, lev.max(axis=0), out=self.lev_max)
+
+    def finish(self) -> dict[str, np.ndarray]:
+        n = np.maximum(self.count_r, 1)
+        mean = self.sum_r / n
+        var = np.maximum(self.sum_r2 / n - mean * mean, 0.0)
+        var *= n / np.maximum(n - 1, 1)
+        lev_min = np.where(np.isfinite(self.lev_min), self.lev_min, 0.0)
+        return {
+            "max_drawdown": np.clip(self.max_dd, 0.0, 1.0),
+            "volatility": np.sqrt(var * self.per_year),
+            "leverage_mean": self.lev_sum / np.maximum(self.lev_count, 1),
+            "leverage_min": lev_min,
+            "leverage_max": self.lev_max,
+        }
