@@ -47,6 +47,23 @@ def _funding_marks(steps: int, steps_per_day: int) -> np.ndarray:
     return np.diff(marks)
 
 
+def _time_major(prices: np.ndarray, tile: int = 256) -> np.ndarray:
+    """``prices.T / prices[:, 0]`` as a C-contiguous array, transposed tile by tile.
+
+    A plain transposed copy walks memory with a huge stride; square tiles keep both
+    sides in cache and run several times faster.
+    """
+    P, n = prices.shape
+    out = np.empty((n, P))
+    inv = 1.0 / prices[:, 0]
+    for i in range(0, P, tile):
+        blk = prices[i : i + tile]
+        w = inv[i : i + tile]
+        for j in range(0, n, tile):
+            np.multiply(blk[:, j : j + tile].T, w, out=out[j : j + tile, i : i + tile])
+    return out
+
+
 def _default_chunk(paths: int, steps: int, history: bool) -> int:
     if history:
         return paths
@@ -160,13 +177,15 @@ StructuredLeverage, got '3x' (str)
 
 
 def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
-    """The kernel: step every path of ``prices`` (paths, steps + 1) through time."""
+    """The kernel: step every path of ``prices`` (paths, steps + 1) through time.
+
+    State per path: cash ``c`` and units ``u`` (both per unit of starting NAV), so that
+    ``n = u S`` is the notional and ``V = c + n`` the NAV. Between trades ``u`` and ``c``
+    are fixed, which makes the price move exact and cheap.
+    """
     P, T = prices.shape[0], prices.shape[1] - 1
     ctrl = product._controller(P, steps_per_day)
-    # time-major simple returns: row t-1 is the move into step t
-    R = np.empty((T, P))
-    np.divide(prices[:, 1:].T, prices[:, :-1].T, out=R)
-    R -= 1.0
+    S = _time_major(prices)  # row t = prices at step t relative to the start
 
     fee_k = getattr(product, "management_fee", 0.0) / steps_per_day
     funding = getattr(product, "funding_rate", 0.0)
@@ -176,95 +195,112 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     liq = ctrl.liquidation
     mm = product._maintenance() if liq else None
     reasons = history and ctrl.reason_codes
+    wants_r = ctrl.wants_returns
 
     nav = np.ones(P)
-    n = np.full(P, float(ctrl.initial))
+    u = np.full(P, float(ctrl.initial))  # units: S[0] == 1
+    c = 1.0 - u
+    n = u.copy()
     fees = np.zeros(P)
     fund = np.zeros(P)
     tcost = np.zeros(P)
     rebal = np.zeros(P, dtype=np.int64)
     event = np.full(P, -1, dtype=np.int64)
     dead = np.zeros(P, dtype=bool)
+    any_dead = False
     tmp = np.empty(P)
-    bad = np.empty(P, dtype=bool)
+    r = np.empty(P) if wants_r else None
+    peak = np.ones(P)
+    dd = np.ones(P)  # smallest NAV / running peak
 
-    if history:
-        nav_h = np.empty((T + 1, P))
-        n_h = np.empty((T + 1, P))
-        reason_h = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
-    else:
-        nav_h = np.empty((_BLOCK, P))
-        n_h = np.empty((_BLOCK, P))
-        reason_h = None
+    rows = T + 1 if history else _BLOCK
+    nav_h = np.empty((rows, P))
+    n_h = np.empty((rows, P))
+    reason_h = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
     stats = _Stats(P, steps_per_day)
     nav_h[0] = nav
     n_h[0] = n
     if reasons:
         reason_h[0] = ENTRY
     row = 1  # next row of the (block) buffer
-    flushed = 0  # rows of nav_h already folded into stats
+    first = 0  # first row of the buffer not yet folded into stats
 
     for t in range(1, T + 1):
-        r = R[t - 1]
-        # price move, fixed units
-        np.multiply(n, r, out=tmp)
-        nav += tmp
-        n += tmp
-        # costs
+        s_t = S[t]
+        # price move: fixed units
+        np.multiply(u, s_t, out=n)
+        np.add(c, n, out=nav)
+        # costs, taken from cash
         if t == 1 and entry_fee:
             np.abs(n, out=tmp)
             tmp *= entry_fee
+            c -= tmp
             nav -= tmp
             fees += tmp
         if fee_k:
             np.multiply(nav, fee_k, out=tmp)
             np.maximum(tmp, 0.0, out=tmp)
+            c -= tmp
             nav -= tmp
             fees += tmp
         if marks is not None and marks[t - 1]:
             np.multiply(n, funding * marks[t - 1], out=tmp)
+            c -= tmp
             nav -= tmp
             fund += tmp
         # bottom: liquidation or floor
         if liq:
-            np.less_equal(nav, mm(np.abs(n)), out=bad)
+            bad = nav <= mm(np.abs(n))
+        elif nav.min() <= 0.0:
+            bad = nav <= 0.0
         else:
-            np.less_equal(nav, 0.0, out=bad)
-        bad &= ~dead
-        if bad.any():
-            nav[bad] = 0.0
-            n[bad] = 0.0
-            dead |= bad
-            event[bad] = t
+            bad = None
+        if bad is not None:
+            bad &= ~dead
+            if bad.any():
+                nav[bad] = 0.0
+                n[bad] = 0.0
+                u[bad] = 0.0
+                c[bad] = 0.0
+                dead |= bad
+                event[bad] = t
+                any_dead = True
+                if reasons:
+                    reason_h[t][bad] = LIQUIDATED if liq else WIPED
         # trading
+        if wants_r:
+            np.divide(s_t, S[t - 1], out=r)
+            r -= 1.0
         d = ctrl.decide(t, r, nav, n)
         if d is not None:
             mask, target, why = d
-            np.multiply(target, nav, out=tmp)
+            np.multiply(target, nav, out=tmp)  # new notional
             if tc:
                 cost = tc * np.abs(tmp - n)
                 cost[~mask] = 0.0
                 nav -= cost
+                c -= cost
                 tcost += cost
             np.copyto(n, tmp, where=mask)
+            np.divide(n, s_t, out=u, where=mask)
+            np.subtract(nav, n, out=c, where=mask)
             rebal += mask
             if reasons:
-                reason_h[t] = np.where(mask, why, 0)
-        if reasons and bad.any():
-            reason_h[t][bad] = LIQUIDATED if liq else WIPED
-        # record
+                np.copyto(reason_h[t], why, where=mask)
+        # statistics and record
+        np.maximum(peak, nav, out=peak)
+        np.divide(nav, peak, out=tmp)
+        np.minimum(dd, tmp, out=dd)
         nav_h[row] = nav
         n_h[row] = n
         row += 1
         if not history and row == _BLOCK:
-            stats.add(nav_h[flushed:row], n_h[flushed:row])
+            stats.add(nav_h[first:row], n_h[first:row], any_dead)
             nav_h[0] = nav_h[row - 1]
             n_h[0] = n_h[row - 1]
-            row, flushed = 1, 1
-    if history:
-        stats.add(nav_h, n_h)
-    elif row > flushed:
-        stats.add(nav_h[flushed:row], n_h[flushed:row])
+            row, first = 1, 0
+    if row - first > 1:
+        stats.add(nav_h[first:row], n_h[first:row], any_dead)
     out = {
         "final_nav": nav.copy(),
         "rebalances": rebal,
@@ -275,6 +311,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
         "funding_paid": fund,
         "trading_costs": tcost,
         **stats.finish(),
+        "max_drawdown": np.clip(1.0 - dd, 0.0, 1.0),
         "nav": None,
         "leverage": None,
         "reason": None,
@@ -339,7 +376,7 @@ def _simulate_structured(p: StructuredLeverage, market: Market, *, history: bool
     lev = np.zeros_like(x)
     lev[:, :term] = np.divide(delta_s, opt, out=np.zeros_like(opt), where=opt > 1e-12)
     stats = _Stats(P, spd)
-    stats.add(np.ascontiguousarray(nav.T), np.ascontiguousarray((lev * nav).T))
+    stats.add(np.ascontiguousarray(nav.T), np.ascontiguousarray((lev * nav).T), True)
     z = np.zeros(P)
     wiped = payoff <= 0
     return Result(
@@ -359,6 +396,7 @@ def _simulate_structured(p: StructuredLeverage, market: Market, *, history: bool
         funding_paid=z.copy(),
         trading_costs=z.copy(),
         **stats.finish(),
+        max_drawdown=_drawdown(nav),
     )
 
 
@@ -405,3 +443,11 @@ def compare(
         s.index = pd.Index([label], name="product")
         rows.append(s)
     return pd.concat(rows)
+
+
+def _drawdown(nav: np.ndarray) -> np.ndarray:
+    """Largest peak-to-trough fall of each row of ``nav`` (paths, time)."""
+    peak = np.maximum.accumulate(nav, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dd = np.where(peak > 0, 1.0 - nav / peak, 0.0)
+    return np.clip(dd.max(axis=1), 0.0, 1.0)

@@ -136,20 +136,20 @@ class VolatilityTarget:
     def _start(self, paths: int, steps_per_day: int, side: float) -> _State:
         st = _State()
         lam = _decay(self.halflife_days, steps_per_day)
-        per_year = DAYS_PER_YEAR * steps_per_day
-        var = np.full(paths, self.initial_vol**2)
-        tgt = np.empty(paths)
+        w = (1.0 - lam) * DAYS_PER_YEAR * steps_per_day
+        st.var = np.full(paths, self.initial_vol**2)
+        st.tgt = np.empty(paths)
+        st.tmp = np.empty(paths)
         tv = self.target_vol
-        tmp = np.empty(paths)
 
         def target(r, nav, lev_abs):
-            np.multiply(r, r, out=tmp)
-            tmp *= (1.0 - lam) * per_year
-            var *= lam
-            var += tmp
-            np.sqrt(var, out=tgt)
-            np.divide(tv, tgt, out=tgt)
-            return tgt
+            np.multiply(r, r, out=st.tmp)
+            np.multiply(st.tmp, w, out=st.tmp)
+            np.multiply(st.var, lam, out=st.var)
+            np.add(st.var, st.tmp, out=st.var)
+            np.sqrt(st.var, out=st.tgt)
+            np.divide(tv, st.tgt, out=st.tgt)
+            return st.tgt
 
         st.target = target
         st.initial = tv / self.initial_vol
@@ -206,18 +206,18 @@ class TrendPolicy:
         lv = _decay(self.vol_halflife_days, steps_per_day)
         per_year = DAYS_PER_YEAR * steps_per_day
         scale = math.sqrt(self.slow_days / DAYS_PER_YEAR)
-        logp = np.zeros(paths)
-        fast = np.zeros(paths)
-        slow = np.zeros(paths)
-        var = np.full(paths, 0.7**2)
+        st.logp = np.zeros(paths)
+        st.fast = np.zeros(paths)
+        st.slow = np.zeros(paths)
+        st.var = np.full(paths, 0.7**2)
         k = self.strength
 
         def target(r, nav, lev_abs):
-            logp[:] += np.log1p(r)
-            fast[:] = lf * fast + (1 - lf) * logp
-            slow[:] = ls * slow + (1 - ls) * logp
-            var[:] = lv * var + (1 - lv) * r * r * per_year
-            z = side * (fast - slow) / (np.sqrt(var) * scale)
+            st.logp = st.logp + np.log1p(r)
+            st.fast = lf * st.fast + (1 - lf) * st.logp
+            st.slow = ls * st.slow + (1 - ls) * st.logp
+            st.var = lv * st.var + (1 - lv) * r * r * per_year
+            z = side * (st.fast - st.slow) / (np.sqrt(st.var) * scale)
             frac = np.clip(0.5 + z / (2 * k), 0.0, 1.0)
             return st.lo + (st.hi - st.lo) * frac
 
@@ -277,9 +277,10 @@ class CPPIPolicy:
         m, f = self.multiplier, self.floor
         peak = np.ones(paths)
         tgt = np.empty(paths)
+        ratchet = self.ratchet
 
         def target(r, nav, lev_abs):
-            if self.ratchet:
+            if ratchet:
                 np.maximum(peak, nav, out=peak)
                 floor = f * peak
             else:

@@ -93,6 +93,7 @@ class _Controller:
     initial: float = 1.0
     liquidation: bool = False
     reason_codes: bool = False
+    wants_returns: bool = False
 
     def decide(self, t, r, nav, n):
         """Return ``(mask, target_leverage, reason)`` or ``None`` for no trade."""
@@ -312,13 +313,13 @@ class LeveragedToken:
         )
 
     def _controller(self, paths: int, steps_per_day: int) -> _Controller:
-        return _TokenController(self, steps_per_day)
+        return _TokenController(self, paths, steps_per_day)
 
 
 class _TokenController(_Controller):
     reason_codes = True
 
-    def __init__(self, p: LeveragedToken, steps_per_day: int) -> None:
+    def __init__(self, p: LeveragedToken, paths: int, steps_per_day: int) -> None:
         self.initial = p.leverage
         self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
         self.lo = self.hi = None
@@ -326,21 +327,31 @@ class _TokenController(_Controller):
             lo, hi = p.band
             self.lo = None if not lo else float(lo)
             self.hi = None if hi is None or hi == float("inf") else float(hi)
+        # compare signed notional with signed multiples of NAV: no abs() needed
+        self.sign = 1.0 if p.leverage > 0 else -1.0
+        self.tmp = np.empty(paths)
+        self.need = np.empty(paths, dtype=bool)
+        self.low = np.empty(paths, dtype=bool)
 
     def decide(self, t, r, nav, n):
         if self.every and t % self.every == 0:
             return nav > 0, self.initial, SCHEDULE
         if self.lo is None and self.hi is None:
             return None
-        a = np.abs(n)
-        need = None
+        s, tmp, need = self.sign, self.tmp, self.need
+        # |n| > hi V  <=>  s n > hi V  (n has the sign s while NAV > 0)
         if self.hi is not None:
-            need = a > self.hi * nav
+            np.multiply(nav, s * self.hi, out=tmp)
+            (np.greater if s > 0 else np.less)(n, tmp, out=need)
+        else:
+            need[:] = False
         if self.lo is not None:
-            low = a < self.lo * nav
-            need = low if need is None else need | low
+            np.multiply(nav, s * self.lo, out=tmp)
+            (np.less if s > 0 else np.greater)(n, tmp, out=self.low)
+            self.low &= nav > 0
+            need |= self.low
         if need.any():
-            return need, self.initial, BAND
+            return need.copy(), self.initial, BAND
         return None
 
 
@@ -586,6 +597,7 @@ class SmartLeverage:
 
 class _SmartController(_Controller):
     reason_codes = True
+    wants_returns = True
 
     def __init__(self, p: SmartLeverage, paths: int, steps_per_day: int) -> None:
         self.p = p

@@ -159,52 +159,49 @@ class Result:
 
 
 class _Stats:
-    """Per-path statistics accumulated block by block over time-major arrays."""
+    """Per-path statistics folded in block by block from time-major NAV and notional rows."""
 
     def __init__(self, paths: int, steps_per_day: int) -> None:
-        self.peak = np.ones(paths)
-        self.max_dd = np.zeros(paths)
-        self.sum_r = np.zeros(paths)
-        self.sum_r2 = np.zeros(paths)
+        self.s1 = np.zeros(paths)  # sum of gross NAV step ratios
+        self.s2 = np.zeros(paths)  # sum of their squares
         self.count_r = np.zeros(paths)
         self.lev_sum = np.zeros(paths)
         self.lev_count = np.zeros(paths)
         self.lev_min = np.full(paths, np.inf)
         self.lev_max = np.zeros(paths)
-        self.prev = None
         self.per_year = DAYS_PER_YEAR * steps_per_day
+        self.first = True
 
-    def add(self, nav: np.ndarray, notional: np.ndarray) -> None:
-        """Fold a block ``(k, paths)`` of NAV and notional rows (consecutive steps) in."""
-        alive = nav > 0
-        peak = np.maximum.accumulate(np.vstack([self.peak, nav]), axis=0)[1:]
-        self.peak = peak[-1].copy()
+    def add(self, nav: np.ndarray, notional: np.ndarray, some_dead: bool) -> None:
+        """Fold rows ``(k, paths)`` in; row 0 overlaps the previous block's last row."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            dd = 1.0 - nav / peak
-        np.maximum(self.max_dd, dd.max(axis=0), out=self.max_dd)
-        prev = np.vstack([self.prev, nav[:-1]]) if self.prev is not None else nav[:-1]
-        cur = nav if self.prev is not None else nav[1:]
-        ok = prev > 0
-        r = np.divide(cur, prev, out=np.zeros_like(cur), where=ok) - 1.0
-        r[~ok] = 0.0
-        self.sum_r += r.sum(axis=0)
-        self.sum_r2 += (r * r).sum(axis=0)
-        self.count_r += ok.sum(axis=0)
-        self.prev = nav[-1:].copy()
-        lev = np.divide(np.abs(notional), nav, out=np.zeros_like(nav), where=alive)
+            g = nav[1:] / nav[:-1]
+            lev = np.abs(notional / nav) if self.first else np.abs(notional[1:] / nav[1:])
+        self.first = False
+        if some_dead:
+            ok = np.isfinite(g)
+            g[~ok] = 0.0
+            self.count_r += ok.sum(axis=0)
+            live = np.isfinite(lev)
+            self.lev_count += live.sum(axis=0)
+            lev_for_min = np.where(live, lev, np.inf)
+            lev[~live] = 0.0
+        else:
+            self.count_r += g.shape[0]
+            self.lev_count += lev.shape[0]
+            lev_for_min = lev
+        self.s1 += g.sum(axis=0)
+        self.s2 += np.einsum("ij,ij->j", g, g)
         self.lev_sum += lev.sum(axis=0)
-        self.lev_count += alive.sum(axis=0)
-        np.minimum(self.lev_min, np.where(alive, lev, np.inf).min(axis=0), out=self.lev_min)
+        np.minimum(self.lev_min, lev_for_min.min(axis=0), out=self.lev_min)
         np.maximum(self.lev_max, lev.max(axis=0), out=self.lev_max)
 
     def finish(self) -> dict[str, np.ndarray]:
         n = np.maximum(self.count_r, 1)
-        mean = self.sum_r / n
-        var = np.maximum(self.sum_r2 / n - mean * mean, 0.0)
-        var *= n / np.maximum(n - 1, 1)
+        mean = self.s1 / n
+        var = np.maximum(self.s2 / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
         lev_min = np.where(np.isfinite(self.lev_min), self.lev_min, 0.0)
         return {
-            "max_drawdown": np.clip(self.max_dd, 0.0, 1.0),
             "volatility": np.sqrt(var * self.per_year),
             "leverage_mean": self.lev_sum / np.maximum(self.lev_count, 1),
             "leverage_min": lev_min,
