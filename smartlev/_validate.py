@@ -1,4 +1,7 @@
-"""Input checks shared by the engine: each error names the parameter, the value and what is allowed."""
+"""Input checks shared by the engine.
+
+Each error names the parameter, the value and what is allowed.
+"""
 
 from __future__ import annotations
 

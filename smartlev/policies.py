@@ -176,7 +176,8 @@ class TrendPolicy:
     volatility :math:`\\hat\\sigma_t`, the signal is
     :math:`z_t = (f_t - s_t) / (\\hat\\sigma_t \\sqrt{D_{slow} / 365})` (signed by the
     side), and the policy proposes
-    :math:`\\ell_t = \\ell_{min} + (\\ell_{max} - \\ell_{min})\\,\\mathrm{clip}(1/2 + z_t / (2k), 0, 1)`.
+    :math:`\\ell_t = \\ell_{min} + (\\ell_{max} - \\ell_{min})\\,c_t` with
+    :math:`c_t = \\mathrm{clip}(1/2 + z_t / (2k), 0, 1)`.
 
     Examples
     --------
@@ -289,7 +290,7 @@ class CPPIPolicy:
                 np.divide(floor, nav, out=tgt, where=nav > 0)
             tgt[nav <= 0] = 1.0
             np.subtract(1.0, tgt, out=tgt)
-            tgt *= m
+            np.multiply(tgt, m, out=tgt)
             np.maximum(tgt, 0.0, out=tgt)
             return tgt
 

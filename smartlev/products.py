@@ -439,7 +439,7 @@ class Perpetual:
                 )
             tiers = tuple((float(a), float(b)) for a, b in self.tiers)
             lims = [a for a, _ in tiers]
-            if not tiers or any(b2 <= a2 for a2, b2 in zip(lims, lims[1:])):
+            if not tiers or any(b2 <= a2 for a2, b2 in zip(lims, lims[1:], strict=False)):
                 raise ValueError(f"tiers must have increasing notional limits, got {self.tiers!r}")
             for _, rate in tiers:
                 check_real("tier rate", rate, low=0.0, high=1.0, high_open=True)
@@ -539,7 +539,7 @@ class SmartLeverage:
     side: str = "long"
     min_leverage: float = 1.25
     max_leverage: float = 4.0
-    tolerance: float = 0.25
+    tolerance: float = 0.2
     rebalance_every_days: float | None = None
     circuit_breaker: float | None = 0.10
     breaker_leverage: float = 1.0
