@@ -47,8 +47,8 @@ class Market:
     >>> m = sl.Market.from_prices([100, 110, 99, 100])
     >>> m.paths, m.steps, m.steps_per_day
     (1, 3, 1)
-    >>> m.returns.round(3)
-    array([[ 0.1  , -0.1  ,  0.01 ]])
+    >>> m.returns.round(3).tolist()
+    [[0.1, -0.1, 0.01]]
     """
 
     def __init__(

@@ -8,8 +8,8 @@ Examples
 --------
 >>> import smartlev as sl
 >>> from smartlev.reference import simulate_path
->>> simulate_path(sl.LeveragedToken(3.0), [100, 110, 99])["nav"]
-[1.0, 1.3000000000000003, 0.9099999999999999]
+>>> [round(v, 6) for v in simulate_path(sl.LeveragedToken(3.0), [100, 110, 99])["nav"]]
+[1.0, 1.3, 0.91]
 """
 
 from __future__ import annotations
