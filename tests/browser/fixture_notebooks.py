@@ -45,24 +45,31 @@ draw()
 widgets.VBox([leverage, out])"""
 
 ANSWER_BOX = """\
-answer = widgets.FloatText(description="Your answer")
-answer.add_class("sl-answer-input")
-check = widgets.Button(description="Check")
-check.add_class("sl-check")
-feedback = widgets.HTML("Not attempted")
-feedback.add_class("sl-feedback")
-box = widgets.VBox([answer, check, feedback])
-box.add_class("sl-answer-box")
-box.expected = 42.0
+class Question:
+    expected = 42.0
 
-def on_check(_):
-    if abs(answer.value - box.expected) < 1e-9:
-        feedback.value = "Correct: 42."
-    else:
-        feedback.value = f"Not yet: {answer.value} is not the answer."
 
-check.on_click(on_check)
-box"""
+def answer_box(question):
+    answer = widgets.FloatText(description="Your answer")
+    answer.add_class("sl-answer-input")
+    check = widgets.Button(description="Check")
+    check.add_class("sl-check")
+    feedback = widgets.HTML("Not attempted")
+    feedback.add_class("sl-feedback")
+    box = widgets.VBox([answer, check, feedback])
+    box.add_class("sl-answer-box")
+
+    def on_check(_):
+        if abs(answer.value - question.expected) < 1e-9:
+            feedback.value = "Correct: 42."
+        else:
+            feedback.value = f"Not yet: {answer.value} is not the answer."
+
+    check.on_click(on_check)
+    return box
+
+
+answer_box(Question())"""
 
 
 def _nb(cells, **meta):

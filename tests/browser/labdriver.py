@@ -447,6 +447,7 @@ class NotebookCheck:
     open_seconds: float = 0.0
     run_seconds: float = 0.0
     render_seconds: float = 0.0
+    shot_seconds: float = 0.0
     widget_move: str = ""
 
 

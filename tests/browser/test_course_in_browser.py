@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import time
 
 import labdriver
 import pytest
@@ -52,7 +53,8 @@ def _summary(chk, shots, move) -> str:
         f"{chk.path:<40} open {chk.open_seconds:4.1f} s  run {chk.run_seconds:5.1f} s  "
         f"render {chk.render_seconds:4.1f} s  charts {rep['charts']['rendered']:>2}/"
         f"{rep['charts']['total']:<2} (file {chk.stored_charts:>2})  widgets "
-        f"{rep['widgetRendered']:>2}  screenshots {len(shots):>2}  {move}"
+        f"{rep['widgetRendered']:>2}  screenshots {len(shots):>2} "
+        f"({chk.shot_seconds:3.1f} s)  {move}"
     )
 
 
@@ -69,7 +71,9 @@ def test_lesson_runs_and_renders(lab, notebook):
     rel = f"course/{notebook.name}"
     chk = lab.check_notebook(rel, chart_outputs(notebook))
     try:
+        t0 = time.monotonic()
         shots = lab.screenshots(notebook.stem)
+        chk.shot_seconds = time.monotonic() - t0
         problems = list(chk.problems)
         if lab.controls():
             moved, tried = lab.move_something()
@@ -98,22 +102,43 @@ def _sl_probe():
     except ImportError:
         import ipywidgets
         registry = ipywidgets.Widget.widgets
-    values = []
+
+    def number(v):
+        if v is None or isinstance(v, bool):
+            return None
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+
+    def expected_of(box):
+        # 1. the box says it; 2. the question it was made by; 3. the Check button's handler
+        for owner in (box, getattr(box, "question", None)):
+            for name in ("expected", "answer"):
+                v = number(getattr(owner, name, None)) if owner is not None else None
+                if v is not None:
+                    return v
+        for child in box.children:
+            if "sl-check" not in getattr(child, "_dom_classes", ()):
+                continue
+            for fn in getattr(child._click_handlers, "callbacks", []):
+                for cell in getattr(fn, "__closure__", None) or ():
+                    try:
+                        v = number(getattr(cell.cell_contents, "expected", None))
+                    except (ValueError, AttributeError):
+                        v = None
+                    if v is not None:
+                        return v
+        return None
+
+    boxes = []
     for w in list(registry.values()):
         if "sl-answer-box" not in getattr(w, "_dom_classes", ()):
             continue
-        value = None
-        for name in ("expected", "answer", "solution", "correct"):
-            v = getattr(w, name, None)
-            if v is None or callable(v) or isinstance(v, bool):
-                continue
-            try:
-                value = float(v)
-                break
-            except (TypeError, ValueError):
-                pass
-        values.append(value)
-    print(json.dumps(values))
+        kinds = [type(c).__name__ for c in w.children
+                 if "sl-answer-input" in getattr(c, "_dom_classes", ())]
+        boxes.append({"input": kinds[0] if kinds else None, "expected": expected_of(w)})
+    print(json.dumps(boxes))
 _sl_probe()
 del _sl_probe
 """
@@ -127,20 +152,36 @@ def _answer_box_round(lab, what: str) -> list[str]:
         return [f"{what}: no .sl-answer-box on the page after running"]
     out = lab.kernel_eval(PROBE)
     try:
-        expected = json.loads(out.strip().splitlines()[-1])[0]
+        kernel_boxes = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError) as exc:
-        return [f"{what}: could not read the answer box's expected value ({exc}): {out!r}"]
+        return [f"{what}: could not list the answer boxes in the kernel ({exc}): {out!r}"]
+    if len(kernel_boxes) != boxes.count():
+        return [
+            f"{what}: {boxes.count()} answer boxes on the page but {len(kernel_boxes)} "
+            "in the kernel; cannot tell which is which"
+        ]
+    numeric = [
+        i
+        for i, kb in enumerate(kernel_boxes)
+        if kb["input"] in ("FloatText", "BoundedFloatText", "IntText", "BoundedIntText")
+    ]
+    if not numeric:
+        return [f"{what}: no answer box with a number input: {kernel_boxes}"]
+    index = numeric[0]
+    expected = kernel_boxes[index]["expected"]
     if expected is None or not math.isfinite(expected):
-        return [f"{what}: the first answer box does not expose a numeric .expected value"]
-    box = boxes.first
+        return [f"{what}: cannot read the right answer of answer box {index}: {kernel_boxes}"]
+    if kernel_boxes[index]["input"].endswith("IntText"):
+        expected = round(expected)
+    box = boxes.nth(index)
     box.scroll_into_view_if_needed()
     field = box.locator(".sl-answer-input input").first
     button = box.locator("button.sl-check, .sl-check button, .sl-check").first
     feedback = box.locator(".sl-feedback").first
     problems = []
-    wrong = expected + max(1.0, abs(expected)) * 7.31 + 1.0
+    wrong = expected + round(max(1.0, abs(expected)) * 7.31) + 1
     for value, start in ((wrong, "Not yet"), (expected, "Correct")):
-        field.fill(repr(float(value)))
+        field.fill(repr(value))
         field.press("Enter")
         button.click()
         ok = lab.wait_until(
@@ -172,11 +213,14 @@ def test_exercise_answer_box(lab):
 # ------------------------------------------------------------------- playground
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("smartlev") is None
-    or importlib.util.find_spec("smartlev.widgets") is None,
-    reason="smartlev.widgets does not exist yet",
-)
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@pytest.mark.skipif(not _has_module("smartlev.widgets"), reason="no smartlev.widgets yet")
 def test_playground_scenario_updates_charts_and_table(lab):
     rel = "_harness/playground.ipynb"
     chk = lab.check_notebook(rel, 0)
