@@ -44,14 +44,17 @@ colour-blind-safe colours). The reference curve "Theory" is dark grey.
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
+from altair.utils.schemapi import debug_mode
 
 from ._validate import check_int, check_real
 
@@ -288,8 +291,61 @@ def _inline(df: pd.DataFrame) -> alt.InlineData:
             parse[c] = "number"
         else:
             parse[c] = "string"
-    text = df.to_csv(index=False, float_format="%.5g", lineterminator="\n")
-    return alt.InlineData(values=text, format=alt.CsvDataFormat(type="csv", parse=parse))
+    return alt.InlineData(values=_csv_text(df), format=alt.CsvDataFormat(type="csv", parse=parse))
+
+
+def _csv_quote(s: str) -> str:
+    if any(ch in s for ch in ',"\n\r'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def _csv_cells(col: pd.Series) -> list[str]:
+    """The cells of one column as CSV text: 5 significant digits, empty for missing."""
+    if pd.api.types.is_bool_dtype(col):
+        return ["true" if v else "false" for v in col.tolist()]
+    if pd.api.types.is_integer_dtype(col):
+        return [str(v) for v in col.tolist()]
+    if pd.api.types.is_float_dtype(col):
+        return ["" if v != v else f"{v:.5g}" for v in col.tolist()]
+    cache: dict[object, str] = {}
+    out = []
+    for v in col.tolist():
+        if v not in cache:
+            missing = v is None or (isinstance(v, float) and v != v) or v is pd.NA
+            cache[v] = "" if missing else _csv_quote(str(v))
+        out.append(cache[v])
+    return out
+
+
+def _csv_text(df: pd.DataFrame) -> str:
+    """A DataFrame as CSV text (header line, then one line per row)."""
+    header = ",".join(_csv_quote(str(c)) for c in df.columns)
+    cols = [_csv_cells(df[c]) for c in df.columns]
+    return header + "\n" + "".join(",".join(row) + "\n" for row in zip(*cols, strict=True))
+
+
+def _percentiles(a: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Percentiles of each column of ``a`` (paths, T), numpy's default (linear) method.
+
+    Sorting the contiguous transpose once is several times faster than
+    ``np.percentile(a, qs, axis=0)`` for the shapes used here.
+    """
+    x = np.sort(np.ascontiguousarray(a.T), axis=1)
+    n = x.shape[1]
+    out = np.empty((len(qs), x.shape[0]))
+    for i, q in enumerate(qs):
+        h = (n - 1) * q / 100.0
+        lo = int(np.floor(h))
+        hi = min(lo + 1, n - 1)
+        out[i] = x[:, lo] + (h - lo) * (x[:, hi] - x[:, lo])
+    return out
+
+
+def _records(columns: dict) -> alt.InlineData:
+    """A few rows (reference lines) embedded as JSON records."""
+    frame = pd.DataFrame(columns)
+    return alt.InlineData(values=json.loads(frame.to_json(orient="records")))
 
 
 def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
@@ -440,6 +496,24 @@ def _budget_points(max_rows: int, series: int, max_points: int, floor: int = 2) 
 # --------------------------------------------------------------------------- builders
 
 
+def _fast(builder: Callable) -> Callable:
+    """Build a chart without Altair's validation of every intermediate object.
+
+    Altair validates each schema object as it is created (its "debug mode"), which
+    costs more than everything else a builder does. The finished chart is still
+    validated when it is displayed (``to_dict()``), and the tests validate every
+    builder's output.
+    """
+
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        with debug_mode(False):
+            return builder(*args, **kwargs)
+
+    return wrapper
+
+
+@_fast
 def nav_paths(
     time_days: object,
     navs: Mapping[str, object],
@@ -532,18 +606,23 @@ def nav_paths(
             x=_x_days(t),
             y=_nav_y(log_scale),
             color=_color(names),
-            detail="path:N",
-            tooltip=["product:N", "path:N", "day:Q", alt.Tooltip("nav:Q", format=".3f")],
+            detail=alt.Detail("path:N"),
+            tooltip=[
+                alt.Tooltip("product:N"),
+                alt.Tooltip("path:N"),
+                alt.Tooltip("day:Q"),
+                alt.Tooltip("nav:Q", format=".3f"),
+            ],
         )
     )
     start = (
-        alt.Chart(pd.DataFrame({"y": [1.0]}))
+        alt.Chart(_records({"y": [1.0]}))
         .mark_rule(strokeDash=[4, 4], color="#777777")
-        .encode(y="y:Q")
+        .encode(y=alt.Y("y:Q"))
     )
     sub = f"{shown} path{'s' if shown > 1 else ''} per product; dashed line: start value"
-    return alt.layer(lines, start, data=_inline(df)).properties(
-        title=_title(title, sub), width=width, height=height
+    return alt.layer(
+        lines, start, data=_inline(df), title=_title(title, sub), width=width, height=height
     )
 
 
@@ -561,6 +640,7 @@ def _pair_percentiles(percentiles: object) -> list[tuple[float, float]]:
     return list(zip(lo, hi, strict=True))
 
 
+@_fast
 def nav_fan(
     time_days: object,
     navs: Mapping[str, object],
@@ -630,7 +710,7 @@ def nav_fan(
     frames = []
     for name, a in series.items():
         a = np.atleast_2d(a)[:, idx]
-        pct = np.percentile(a, qs, axis=0)
+        pct = _percentiles(a, qs)
         if log_scale:
             pct = np.maximum(pct, _LOG_FLOOR)
         d = {"day": t[idx], "product": name}
@@ -649,7 +729,7 @@ def nav_fan(
             .encode(
                 x=x,
                 y=_nav_y(log_scale, field=cols[lo]),
-                y2=f"{cols[hi]}:Q",
+                y2=alt.Y2(f"{cols[hi]}:Q"),
                 color=color,
             )
         )
@@ -661,7 +741,7 @@ def nav_fan(
             y=_nav_y(log_scale, field="p50"),
             color=color,
             tooltip=[
-                "product:N",
+                alt.Tooltip("product:N"),
                 alt.Tooltip("day:Q", format=".1f"),
                 *[alt.Tooltip(f"{cols[q]}:Q", format=".3f", title=f"{q:g}th pct") for q in qs],
             ],
@@ -669,11 +749,12 @@ def nav_fan(
     )
     bands = ", ".join(f"{lo:g}-{hi:g}%" for lo, hi in pairs)
     sub = f"line: median path value; shaded: {bands} of paths" if pairs else "line: median"
-    return alt.layer(*layers, data=_inline(df)).properties(
-        title=_title(title, sub), width=width, height=height
+    return alt.layer(
+        *layers, data=_inline(df), title=_title(title, sub), width=width, height=height
     )
 
 
+@_fast
 def price_chart(
     time_days: object,
     prices: object,
@@ -778,20 +859,27 @@ def price_chart(
             x=_x_days(t),
             y=alt.Y("value:Q", title=y_title, scale=scale),
             color=color,
-            detail="path:N",
-            tooltip=["series:N", "path:N", "day:Q", alt.Tooltip("value:Q", format=",.2f")],
+            detail=alt.Detail("path:N"),
+            tooltip=[
+                alt.Tooltip("series:N"),
+                alt.Tooltip("path:N"),
+                alt.Tooltip("day:Q"),
+                alt.Tooltip("value:Q", format=",.2f"),
+            ],
         )
     ]
     if rules:
-        rdf = pd.DataFrame({"value": list(rules.values()), "series": list(rules)})
+        rdf = _records({"value": list(rules.values()), "series": list(rules)})
         layer.append(
             alt.Chart(rdf)
             .mark_rule(strokeDash=[6, 3], strokeWidth=2)
-            .encode(y="value:Q", color=color, tooltip=["series:N", "value:Q"])
+            .encode(
+                y=alt.Y("value:Q"),
+                color=color,
+                tooltip=[alt.Tooltip("series:N"), alt.Tooltip("value:Q")],
+            )
         )
-    return alt.layer(*layer, data=_inline(df)).properties(
-        title=_title(title), width=width, height=height
-    )
+    return alt.layer(*layer, data=_inline(df), title=_title(title), width=width, height=height)
 
 
 def _thin_markers(codes: np.ndarray, where: np.ndarray, budget: int) -> np.ndarray:
@@ -812,6 +900,7 @@ def _thin_markers(codes: np.ndarray, where: np.ndarray, budget: int) -> np.ndarr
     return np.sort(np.concatenate(keep))
 
 
+@_fast
 def leverage_chart(
     time_days: object,
     leverage: Mapping[str, object],
@@ -937,7 +1026,11 @@ def leverage_chart(
             x=base_x,
             y=y,
             color=_color(names),
-            tooltip=["product:N", "day:Q", alt.Tooltip("leverage:Q", format=".2f")],
+            tooltip=[
+                alt.Tooltip("product:N"),
+                alt.Tooltip("day:Q"),
+                alt.Tooltip("leverage:Q", format=".2f"),
+            ],
         )
     ]
     if marker_df is not None and len(marker_df):
@@ -962,12 +1055,14 @@ def leverage_chart(
                     scale=alt.Scale(domain=reason_names),
                     sort=reason_names,
                 ),
-                tooltip=["reason:N", "day:Q", alt.Tooltip("leverage:Q", format=".2f")],
+                tooltip=[
+                    alt.Tooltip("reason:N"),
+                    alt.Tooltip("day:Q"),
+                    alt.Tooltip("leverage:Q", format=".2f"),
+                ],
             )
         )
-    chart = alt.layer(*layers, data=_inline(df)).properties(
-        title=_title(title), width=width, height=height
-    )
+    chart = alt.layer(*layers, data=_inline(df), title=_title(title), width=width, height=height)
     if len(layers) > 1:
         chart = chart.resolve_scale(color="independent", shape="independent")
     return chart
@@ -978,6 +1073,7 @@ def _finals(final_navs: object) -> dict[str, np.ndarray]:
     return series
 
 
+@_fast
 def outcome_histogram(
     final_navs: Mapping[str, object],
     bins: int = 40,
@@ -1005,8 +1101,9 @@ def outcome_histogram(
     x_title : str
         Axis title, with its unit.
     bin_range : (float, float), optional
-        Bin range; default: the 0.5th to 99.5th percentile of all values, with the
-        values outside counted in the end bins.
+        Bin range; default: the 0.5th to 98th percentile of all values pooled (a few
+        huge winners would otherwise squash the chart). Values outside the range are
+        counted in the end bins, and the subtitle says so.
     width, height : int
         Size in pixels.
 
@@ -1050,7 +1147,7 @@ def outcome_histogram(
         if log_x and lo <= 0:
             raise ValueError(f"bin_range must be > 0 with log_x=True, got {bin_range!r}")
     else:
-        lo, hi = (float(v) for v in np.percentile(allv, [0.5, 99.5]))
+        lo, hi = (float(v) for v in np.percentile(allv, [0.5, 98.0]))
         if log_x:
             lo = min(lo, float(allv.min())) if allv.min() <= _LOG_FLOOR else lo
         if not hi > lo:
@@ -1080,7 +1177,7 @@ def outcome_histogram(
     x = alt.X("nav:Q", title=x_title + (" (log scale)" if log_x else ""), scale=scale, stack=None)
     y = alt.Y("share:Q", title="Share of paths (%)", stack=None)
     tip = [
-        "product:N",
+        alt.Tooltip("product:N"),
         alt.Tooltip("bin_start:Q", format=".3g", title="from"),
         alt.Tooltip("bin_end:Q", format=".3g", title="to"),
         alt.Tooltip("share:Q", format=".1f", title="% of paths"),
@@ -1098,16 +1195,25 @@ def outcome_histogram(
     layers = [fill, line]
     if lo <= 1.0 <= hi:
         layers.append(
-            alt.Chart(pd.DataFrame({"nav": [1.0]}))
+            alt.Chart(_records({"nav": [1.0]}))
             .mark_rule(strokeDash=[4, 4], color="#777777")
-            .encode(x="nav:Q")
+            .encode(x=alt.X("nav:Q"))
         )
-    sub = "dashed line: start value" if len(layers) == 3 else None
-    return alt.layer(*layers, data=_inline(df)).properties(
-        title=_title(title, sub), width=width, height=height
+    notes = ["dashed line: start value"] if len(layers) == 3 else []
+    if (allv > hi).any():
+        notes.append(f"last bin includes all NAVs above {hi:.3g}")
+    if (allv < lo).any():
+        notes.append(f"first bin includes all NAVs below {lo:.3g}")
+    return alt.layer(
+        *layers,
+        data=_inline(df),
+        title=_title(title, "; ".join(notes) or None),
+        width=width,
+        height=height,
     )
 
 
+@_fast
 def outcome_box(
     final_navs: Mapping[str, object],
     title: str = "Spread of final NAV",
@@ -1180,18 +1286,20 @@ def outcome_box(
     ytitle = alt.Y("product:N", title="Product", sort=names)
     xt = x_title + (" (log scale)" if log_x else "")
     color = _color(names)
-    tip = ["product:N"] + [
+    tip = [alt.Tooltip("product:N")] + [
         alt.Tooltip(f"{c}:Q", format=".3f") for c in ("p5", "p25", "p50", "p75", "p95", "mean")
     ]
     whisker = (
         alt.Chart()
         .mark_rule(strokeWidth=1.5)
-        .encode(y=ytitle, x=alt.X("p5:Q", title=xt, scale=scale), x2="p95:Q", color=color)
+        .encode(y=ytitle, x=alt.X("p5:Q", title=xt, scale=scale), x2=alt.X2("p95:Q"), color=color)
     )
     box = (
         alt.Chart()
         .mark_bar(size=18, opacity=0.85)
-        .encode(y=ytitle, x=alt.X("p25:Q", scale=scale), x2="p75:Q", color=color, tooltip=tip)
+        .encode(
+            y=ytitle, x=alt.X("p25:Q", scale=scale), x2=alt.X2("p75:Q"), color=color, tooltip=tip
+        )
     )
     median = (
         alt.Chart()
@@ -1204,11 +1312,19 @@ def outcome_box(
         .encode(y=ytitle, x=alt.X("mean:Q", scale=scale), tooltip=tip)
     )
     sub = "whiskers: 5th-95th percentile; box: 25th-75th; white tick: median; diamond: mean"
-    return alt.layer(whisker, box, median, mean, data=_inline(df)).properties(
-        title=_title(title, sub), width=width, height=height
+    return alt.layer(
+        whisker,
+        box,
+        median,
+        mean,
+        data=_inline(df),
+        title=_title(title, sub),
+        width=width,
+        height=height,
     )
 
 
+@_fast
 def metrics_bar(
     df: pd.DataFrame,
     metric: str,
@@ -1288,7 +1404,10 @@ def metrics_bar(
         alt.Chart()
         .mark_bar()
         .encode(
-            x=x, y=y, color=_color(names), tooltip=["product:N", alt.Tooltip("value:Q", format=fmt)]
+            x=x,
+            y=y,
+            color=_color(names),
+            tooltip=[alt.Tooltip("product:N"), alt.Tooltip("value:Q", format=fmt)],
         )
     )
     text = (
@@ -1307,11 +1426,12 @@ def metrics_bar(
         .encode(x=x, y=y, text=alt.Text("value:Q", format=fmt))
         .transform_filter("datum.value < 0")
     )
-    return alt.layer(bars, text, text_neg, data=_inline(data)).properties(
-        title=_title(title), width=width, height=height
+    return alt.layer(
+        bars, text, text_neg, data=_inline(data), title=_title(title), width=width, height=height
     )
 
 
+@_fast
 def scatter_final(
     x: object,
     y: object = None,
@@ -1438,7 +1558,7 @@ def scatter_final(
             y=ys,
             color=color,
             tooltip=[
-                "series:N",
+                alt.Tooltip("series:N"),
                 alt.Tooltip("x:Q", format=".3f"),
                 alt.Tooltip("y:Q", format=".3f"),
             ],
@@ -1449,11 +1569,9 @@ def scatter_final(
             alt.Chart()
             .transform_filter("datum.kind == 'curve'")
             .mark_line(strokeWidth=2, strokeDash=[6, 3])
-            .encode(x=xs, y=ys, color=color, order="x:Q")
+            .encode(x=xs, y=ys, color=color, order=alt.Order("x:Q"))
         )
-    return alt.layer(*layers, data=_inline(df)).properties(
-        title=_title(title), width=width, height=height
-    )
+    return alt.layer(*layers, data=_inline(df), title=_title(title), width=width, height=height)
 
 
 def _long_df(df: object, cols: Sequence[str | None]) -> pd.DataFrame:
@@ -1468,6 +1586,7 @@ def _long_df(df: object, cols: Sequence[str | None]) -> pd.DataFrame:
 _SAFE = re.compile(r"[^0-9A-Za-z_]")
 
 
+@_fast
 def line_chart(
     df_long: pd.DataFrame,
     x: str,
@@ -1481,6 +1600,7 @@ def line_chart(
     points: bool = False,
     zero: bool = False,
     hline: float | None = None,
+    dashed: Sequence[str] = (),
     width: int = 520,
     height: int = 280,
     max_rows: int = MAX_ROWS,
@@ -1507,6 +1627,8 @@ def line_chart(
         Force the y axis to include 0.
     hline : float, optional
         A dashed grey horizontal reference line (e.g. 1 for the start NAV).
+    dashed : sequence of str
+        Series (values of ``color``) drawn with a dashed line, e.g. ``["Theory"]``.
     width, height : int
         Size in pixels.
     max_rows : int
@@ -1559,26 +1681,44 @@ def line_chart(
             title=y if y_title is None else y_title,
             scale=alt.Scale(type="log") if log_y else alt.Scale(zero=zero),
         ),
-        "tooltip": [f"{fx}:Q", f"{fy}:Q"],
+        "tooltip": [alt.Tooltip(f"{fx}:Q"), alt.Tooltip(f"{fy}:Q")],
     }
     if color is not None:
         fc = rename[color]
         names = list(dict.fromkeys(data[fc]))
         enc["color"] = _color(names, field=fc, title=color)
-        enc["tooltip"] = [f"{fc}:N", *enc["tooltip"]]
-    layers = [alt.Chart().mark_line(point=points, strokeWidth=2).encode(**enc)]
+        enc["tooltip"] = [alt.Tooltip(f"{fc}:N"), *enc["tooltip"]]
+    if isinstance(dashed, str) or not isinstance(dashed, Sequence):
+        raise TypeError(f"dashed must be a list of series names, got {dashed!r}")
+    dashed = [str(d) for d in dashed]
+    if dashed and color is None:
+        raise ValueError("dashed needs a color column naming the series")
+    if dashed:
+        names_js = json.dumps(dashed)
+        test = f"indexof({names_js}, datum[{json.dumps(rename[color])}]) >= 0"
+        layers = [
+            alt.Chart()
+            .transform_filter(f"!({test})")
+            .mark_line(point=points, strokeWidth=2)
+            .encode(**enc),
+            alt.Chart()
+            .transform_filter(test)
+            .mark_line(point=points, strokeWidth=2, strokeDash=[6, 3])
+            .encode(**enc),
+        ]
+    else:
+        layers = [alt.Chart().mark_line(point=points, strokeWidth=2).encode(**enc)]
     if hline is not None:
         hv = check_real("hline", hline)
         layers.append(
-            alt.Chart(pd.DataFrame({"h": [hv]}))
+            alt.Chart(_records({"h": [hv]}))
             .mark_rule(strokeDash=[4, 4], color="#777777")
-            .encode(y="h:Q")
+            .encode(y=alt.Y("h:Q"))
         )
-    return alt.layer(*layers, data=_inline(data)).properties(
-        title=_title(title), width=width, height=height
-    )
+    return alt.layer(*layers, data=_inline(data), title=_title(title), width=width, height=height)
 
 
+@_fast
 def bar_chart(
     df_long: pd.DataFrame,
     x: str,
@@ -1652,19 +1792,18 @@ def bar_chart(
         "y": alt.Y(
             f"{fy}:Q", title=y if y_title is None else y_title, stack=None if grouped else "zero"
         ),
-        "tooltip": [f"{fx}:N", alt.Tooltip(f"{fy}:Q", format=".3g")],
+        "tooltip": [alt.Tooltip(f"{fx}:N"), alt.Tooltip(f"{fy}:Q", format=".3g")],
     }
     if color is not None:
         fc = rename[color]
         data[fc] = data[fc].astype(str)
         names = list(dict.fromkeys(data[fc]))
         enc["color"] = _color(names, field=fc, title=color)
-        enc["tooltip"] = [f"{fc}:N", *enc["tooltip"]]
+        enc["tooltip"] = [alt.Tooltip(f"{fc}:N"), *enc["tooltip"]]
         if grouped:
             enc["xOffset"] = alt.XOffset(f"{fc}:N", sort=names)
     return (
-        alt.Chart(_inline(data))
+        alt.Chart(_inline(data), title=_title(title), width=width, height=height)
         .mark_bar()
         .encode(**enc)
-        .properties(title=_title(title), width=width, height=height)
     )

@@ -442,3 +442,24 @@ def test_chart_json_stays_small(hourly_navs):
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_line_chart_dashed_series():
+    df = pd.DataFrame(
+        {"t": [0, 1, 0, 1], "v": [1, 2, 1, 3], "s": ["3x token"] * 2 + ["Theory"] * 2}
+    )
+    spec = _spec(plots.line_chart(df, "t", "v", "s", "decay", dashed=["Theory"]))
+    dashes = [layer["mark"].get("strokeDash") for layer in spec["layer"]]
+    assert dashes[:2] == [None, [6, 3]]
+    with pytest.raises(ValueError, match="dashed"):
+        plots.line_chart(df, "t", "v", dashed=["Theory"])
+    with pytest.raises(TypeError, match="dashed"):
+        plots.line_chart(df, "t", "v", "s", dashed="Theory")
+
+
+def test_outcome_histogram_says_when_end_bins_hold_the_tail():
+    finals = {"Perpetual": np.r_[np.zeros(50), np.linspace(0.5, 2, 940), np.full(10, 40.0)]}
+    spec = _spec(plots.outcome_histogram(finals))
+    assert "last bin includes all NAVs above" in spec["title"]["subtitle"]
+    df = plots.chart_data(plots.outcome_histogram(finals))
+    assert df["share"].iloc[-1] >= 1.0  # the 1% of big winners sit in the last bin

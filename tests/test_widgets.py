@@ -1,0 +1,299 @@
+"""Tests of smartlev.widgets: every control to both ends, DOM classes, caching."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import altair as alt
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+import pytest
+from altair.utils.schemapi import validate_jsonschema
+
+import smartlev as sl
+from smartlev import widgets as slw
+
+VEGA = "application/vnd.vegalite.v5+json"
+PATHS, DAYS = 30, 60
+
+
+@pytest.fixture(scope="module")
+def vega_lite_schema() -> dict:
+    return alt.vegalite.v5.schema.core.load_schema()
+
+
+def _spec(out: widgets.Output) -> dict:
+    (item,) = out.outputs
+    return item["data"][VEGA]
+
+
+def _data(spec: dict) -> pd.DataFrame:
+    name = spec["data"]["name"]
+    return pd.read_csv(io.StringIO(spec["datasets"][name]))
+
+
+def _ends(control: widgets.Widget) -> list:
+    """The values a sweep visits: both ends of a range, every option, both states."""
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons)):
+        return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if isinstance(control, widgets.Checkbox):
+        return [not control.value, control.value]
+    if hasattr(control, "min") and hasattr(control, "max"):
+        return [control.min, control.max]
+    raise AssertionError(f"no sweep rule for {type(control).__name__}")
+
+
+def _sweep(w: slw.Dashboard) -> int:
+    """Move every control to each end (every option) and back; count the updates."""
+    moves = 0
+    for name, control in w.controls.items():
+        start = control.value
+        for v in _ends(control):
+            control.value = v
+            moves += 1
+            assert w.last_error is None, f"{name}={v!r}: {w.last_error}"
+        control.value = start
+        assert w.last_error is None, f"{name} back to {start!r}: {w.last_error}"
+    return moves
+
+
+def _corners(w: slw.Dashboard) -> None:
+    """All range controls at their minimum together, then at their maximum."""
+    ranged = {k: c for k, c in w.controls.items() if hasattr(c, "min") and hasattr(c, "max")}
+    start = {k: c.value for k, c in ranged.items()}
+    for end in ("min", "max"):
+        for c in ranged.values():
+            c.value = getattr(c, end)
+        assert w.last_error is None, f"all controls at {end}: {w.last_error}"
+    for k, c in ranged.items():
+        c.value = start[k]
+
+
+@pytest.fixture(scope="module")
+def pg() -> slw.Playground:
+    return slw.playground(paths=PATHS, days=DAYS, seed=1)
+
+
+# ----------------------------------------------------------------------------- playground
+
+
+def test_playground_dom_contract(pg):
+    assert "sl-playground" in pg._dom_classes
+    assert "sl-scenario" in pg.controls["scenario"]._dom_classes
+    assert isinstance(pg.controls["scenario"], widgets.Dropdown)
+    assert list(pg.controls["scenario"].options) == [
+        "Sideways",
+        "Trend up",
+        "Trend down",
+        "High volatility",
+        "Crash",
+        "GBM",
+    ]
+    assert "sl-metrics" in pg.table._dom_classes and isinstance(pg.table, widgets.HTML)
+
+    def walk(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from walk(child)
+
+    everything = list(walk(pg))
+    assert pg.controls["scenario"] in everything and pg.table in everything
+    assert all(c in everything for c in pg.controls.values())
+    assert sum(isinstance(w, widgets.Output) for w in everything) == 3
+
+
+def test_playground_shows_valid_vega_lite_charts(pg, vega_lite_schema):
+    for out in (pg.out_fan, pg.out_lev, pg.out_hist):
+        spec = _spec(out)
+        validate_jsonschema(spec, vega_lite_schema)
+        assert spec["title"]["text"]
+    fan = _data(_spec(pg.out_fan))
+    assert set(fan["product"]) == {"Spot", "3x token", "Perpetual 10x", "Smart Leverage"}
+    assert "<table" in pg.table.value and "Median return" in pg.table.value
+    assert list(pg.metrics.index) == list(pg.results)
+
+
+def test_playground_metrics_match_compare(pg):
+    products = pg.products()
+    expect = sl.compare(products, pg.market)
+    pd.testing.assert_frame_equal(pg.metrics, expect, check_exact=False, rtol=1e-12)
+
+
+def test_every_playground_control_moves_to_both_ends(pg):
+    moves = _sweep(pg)
+    assert moves >= 2 * len(pg.controls)
+    _corners(pg)
+
+
+@pytest.mark.parametrize("policy", ["Volatility target", "Band (BLVT-like)", "Trend", "CPPI floor"])
+def test_smart_policy_at_both_leverage_ends(pg, policy):
+    pg.controls["smart_policy"].value = policy
+    for v in (pg.controls["smart_max"].min, pg.controls["smart_max"].max):
+        pg.controls["smart_max"].value = v
+        assert pg.last_error is None, f"{policy} at max leverage {v}: {pg.last_error}"
+    pg.controls["smart_policy"].value = "Volatility target"
+    pg.controls["smart_max"].value = 4.0
+
+
+def test_token_rules_at_both_leverage_ends(pg):
+    c = pg.controls
+    for rules, costs in itertools.product(c["token_rules"].options, (False, True)):
+        c["token_rules"].value = rules
+        c["costs"].value = costs
+        for v in (c["token_lev"].min, c["token_lev"].max):
+            c["token_lev"].value = v
+            assert pg.last_error is None, f"{rules} at {v}x, costs={costs}: {pg.last_error}"
+    c["token_rules"].value = "Daily rebalance"
+    c["costs"].value = False
+    c["token_lev"].value = 3.0
+
+
+def test_metrics_table_changes_with_the_scenario(pg):
+    tables = {}
+    for scenario in pg.controls["scenario"].options:
+        pg.controls["scenario"].value = scenario
+        assert pg.last_error is None
+        tables[scenario] = pg.table.value
+        assert pg.market.name == scenario
+    assert len(set(tables.values())) == len(tables)
+    pg.controls["scenario"].value = "GBM"
+
+
+def test_scenario_presets_and_drift_switch(pg):
+    c = pg.controls
+    c["scenario"].value = "Trend down"
+    assert (c["vol"].value, c["drift"].value) == (60.0, -50.0)
+    assert not c["drift"].disabled
+    c["scenario"].value = "Sideways"
+    assert c["drift"].disabled
+    c["scenario"].value = "GBM"
+    assert not c["drift"].disabled
+
+
+def test_product_change_reuses_market_and_other_results(pg):
+    c = pg.controls
+    market, before = pg.market, dict(pg.results)
+    c["perp_lev"].value = 20 if c["perp_lev"].value != 20 else 25
+    assert pg.market is market
+    assert pg.results["Spot"] is before["Spot"]
+    assert pg.results["Smart Leverage"] is before["Smart Leverage"]
+    c["seed"].value = c["seed"].value + 1
+    assert pg.market is not market
+    assert pg.results["Spot"] is not before["Spot"]
+
+
+def test_no_product_selected_is_not_an_error(pg):
+    c = pg.controls
+    for k in ("spot", "token", "perp", "smart"):
+        c[k].value = False
+    assert pg.last_error is None and pg.metrics.empty
+    assert "No product" in pg.table.value
+    for k in ("spot", "token", "perp", "smart"):
+        c[k].value = True
+    assert len(pg.metrics) == 4
+
+
+def test_errors_are_shown_not_raised():
+    pg = slw.playground(paths=5, days=30)
+
+    def boom():
+        raise ValueError("leverage must be positive, got -1")
+
+    pg._render = boom
+    pg.update()
+    assert pg.last_error.startswith("ValueError: leverage")
+    assert "sl-error" in pg.status.value
+
+
+def test_playground_input_checks():
+    with pytest.raises(ValueError, match="paths"):
+        slw.playground(paths=0)
+    with pytest.raises(ValueError, match="days"):
+        slw.playground(days=5)
+    with pytest.raises(TypeError, match="seed"):
+        slw.playground(seed="a")
+
+
+def test_playground_update_seconds_reports_each_kind():
+    t = slw.playground_update_seconds(paths=10, days=30, repeats=1)
+    assert set(t) == {
+        "product_change",
+        "market_change",
+        "redraw",
+        "market_change_simulate",
+        "market_change_draw",
+    }
+    assert all(np.isfinite(v) and v > 0 for v in t.values())
+
+
+@pytest.mark.parametrize("scenario", list(slw.SCENARIOS))
+def test_make_market_each_scenario(scenario):
+    m = slw.make_market(scenario, vol=50, drift=20, days=40, paths=7, seed=3)
+    assert (m.paths, m.steps, m.steps_per_day, m.name) == (7, 40, 1, scenario)
+    again = slw.make_market(scenario, vol=50, drift=20, days=40, paths=7, seed=3)
+    np.testing.assert_array_equal(m.prices, again.prices)
+
+
+def test_make_market_rejects_unknown_scenario():
+    with pytest.raises(ValueError, match="scenario"):
+        slw.make_market("Moon")
+
+
+def test_metrics_html_formats_units():
+    df = pd.DataFrame(
+        {"median_return": [-0.25], "leverage_mean": [2.5], "rebalances": [12.0]},
+        index=pd.Index(["Smart Leverage"], name="product"),
+    )
+    text = slw.metrics_html(df)
+    assert "-25.0%" in text and "2.50x" in text and "12.0" in text
+    assert sl.plots.color_for("Smart Leverage") in text
+
+
+# ----------------------------------------------------------------------------- explorers
+
+
+@pytest.mark.parametrize(
+    "builder", [slw.decay_explorer, slw.liquidation_explorer, slw.path_explorer]
+)
+def test_every_explorer_control_moves_to_both_ends(builder):
+    w = builder()
+    assert "sl-explorer" in w._dom_classes
+    assert w.last_error is None
+    assert _sweep(w) >= 2 * len(w.controls)
+    _corners(w)
+
+
+def test_decay_explorer_no_volatility_no_decay():
+    w = slw.decay_explorer()
+    w.controls["vol"].value = 0.0
+    assert w.last_error is None
+    assert "<b>1.000</b>" in w.children[-2].value  # readout: token NAV back to 1 exactly
+    w.controls["vol"].value = 150.0
+    assert "<b>1.000</b>" not in w.children[-2].value
+
+
+def test_liquidation_explorer_price_matches_theory():
+    w = slw.liquidation_explorer()
+    w.controls["leverage"].value = 10.0
+    w.controls["mmr"].value = 0.4
+    spec = next(o.outputs[0]["data"][VEGA] for o in w.children if isinstance(o, widgets.Output))
+    lp = sl.theory.liquidation_price(100.0, 10.0, "long", 0.004)
+    assert f"{lp:,.2f}" in spec["title"]["text"]
+    # leverage above what the margin allows is capped, with a note, not an error
+    w.controls["mmr"].value = 5.0
+    w.controls["leverage"].value = 125.0
+    assert w.last_error is None
+    assert "largest usable leverage" in w.children[-2].value
+
+
+def test_path_explorer_routes_share_start_and_end():
+    w = slw.path_explorer()
+    w.controls["end_change"].value = 20
+    box = next(c for c in w.children if isinstance(c, widgets.HBox))
+    prices = _data(box.children[0].outputs[0]["data"][VEGA])
+    ends = prices[prices["day"] == prices["day"].max()].groupby("series")["value"].first()
+    starts = prices[prices["day"] == 0].groupby("series")["value"].first()
+    np.testing.assert_allclose(ends.to_numpy(), 120.0, rtol=1e-4)
+    np.testing.assert_allclose(starts.to_numpy(), 100.0, rtol=1e-4)
