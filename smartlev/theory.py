@@ -85,7 +85,7 @@ def _real(
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} must be finite, got {arr[idx]!r} at index {idx}")
+        raise ValueError(f"{name} must be finite, got {float(arr[idx])!r} at index {idx}")
     bad = np.zeros(arr.shape, dtype=bool)
     if low is not None:
         bad |= arr <= low if low_open else arr < low
@@ -98,7 +98,7 @@ def _real(
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
         raise ValueError(
-            f"{name} must be in {left}{lo}, {hi}{right}, got {arr[idx]!r} at index {idx}"
+            f"{name} must be in {left}{lo}, {hi}{right}, got {float(arr[idx])!r} at index {idx}"
         )
     return arr
 
@@ -145,7 +145,8 @@ def _bs(
     sd = sigma * np.sqrt(years)
     live = (sd > 0) & (kd > 0)
     sd_s = np.where(live, sd, 1.0)
-    d1 = np.log(np.where(live, spot, 1.0) / np.where(live, kd, 1.0)) / sd_s + 0.5 * sd_s
+    with np.errstate(over="ignore"):  # sigma sqrt(T) tiny: d1 = +-inf is the right limit
+        d1 = np.log(np.where(live, spot, 1.0) / np.where(live, kd, 1.0)) / sd_s + 0.5 * sd_s
     d2 = d1 - sd_s
     if call:
         n1, n2 = _norm_cdf(d1), _norm_cdf(d2)
@@ -1076,6 +1077,12 @@ def structured_breakeven(
         lo = np.where(above, mid, lo)
         hi = np.where(above, hi, mid)
     out = np.exp(0.5 * (lo + hi))
+    # exact bounds (the option is worth at least its discounted intrinsic value):
+    # B >= 1 for a long when rT >= 0, B <= 1 for a short when rT <= 0; clip rounding
+    if long:
+        out = np.where(r_b * t_b >= 0, np.maximum(out, 1.0), out)
+    else:
+        out = np.where(r_b * t_b <= 0, np.minimum(out, 1.0), out)
     # no volatility and no interest: the root is exactly 1
     out = np.where((v_b * np.sqrt(t_b) == 0) & (r_b * t_b == 0), 1.0, out)
     return _finish(out, lev, v, d, r)
