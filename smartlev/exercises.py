@@ -601,6 +601,7 @@ class Question:
             children.insert(0, prompt)
         box = widgets.VBox(children)
         box.add_class("sl-answer-box")
+        box.question = self  # lets tools (and the browser tests) find the question
         state = {"touched": value is not None}
 
         def on_change(_change: Any) -> None:

@@ -564,6 +564,7 @@ def _parts(box):
 def test_numeric_answer_box(q1):
     box = q1.widget()
     assert "sl-answer-box" in box._dom_classes
+    assert box.question is q1
     inp, button, feedback = _parts(box)
     assert type(inp).__name__ == "FloatText"
     assert button.description == "Check"
