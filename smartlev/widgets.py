@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import ipywidgets as widgets
 import numpy as np
@@ -113,6 +115,18 @@ _VEGA_MIME = "application/vnd.vegalite.v5+json"
 
 
 # ----------------------------------------------------------------------------- helpers
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    """A small shared thread pool for simulating several products at once."""
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        _EXECUTOR = ThreadPoolExecutor(
+            max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="smartlev"
+        )
+    return _EXECUTOR
 
 
 def _bundle(chart) -> dict:
@@ -369,6 +383,7 @@ class Playground(Dashboard):
         self.market: Market | None = None
         self._market_key: tuple | None = None
         self._cache: dict[object, object] = {}
+        self._drawn: dict[str, object] = {}
         self.results: dict[str, object] = {}
         self.metrics = pd.DataFrame()
         self.timings: dict[str, float] = {}
@@ -527,9 +542,14 @@ class Playground(Dashboard):
         t1 = time.perf_counter()
         products = self.products()
         results = {}
-        for name, p in products.items():
+        todo = [p for p in dict.fromkeys(products.values()) if p not in self._cache]
+        if len(todo) > 1:  # independent runs: numpy releases the GIL, use the cores
+            runs = _executor().map(lambda p: simulate(p, market, history=True), todo)
+            self._cache.update(zip(todo, runs, strict=True))
+        for p in todo:
             if p not in self._cache:
                 self._cache[p] = simulate(p, market, history=True)
+        for name, p in products.items():
             results[name] = self._cache[p]
         self.results = results
         t2 = time.perf_counter()
@@ -538,61 +558,71 @@ class Playground(Dashboard):
             for out in (self.out_fan, self.out_lev, self.out_hist):
                 _show_text(out, "Tick at least one product.")
             self.table.value = "<i>No product selected.</i>"
+            self._drawn.clear()
             self.timings = {"market": t1 - t0, "simulate": t2 - t1, "draw": 0.0}
             return ""
-        rows = []
-        for name, r in results.items():
-            s = r.summary()
-            s.index = pd.Index([name], name="product")
-            rows.append(s)
-        self.metrics = pd.concat(rows)
+        # redraw only what changed: a view option touches one or two charts
+        key = (self._market_key, tuple(products.items()))
         log_nav = bool(self.controls["log_nav"].value)
-        t = market.time_days
-        title = f"NAV across {market.paths:,} paths - {market.name}"
-        _show(
-            self.out_fan,
-            plots.nav_fan(
-                t,
-                {k: r.nav for k, r in results.items()},
-                title=title,
-                log_scale=log_nav,
-                width=420,
-                height=260,
-                max_points=150,
-            ),
-        )
-        final_price = market.prices[:, -1]
-        order = np.argsort(final_price, kind="stable")
         pick = self.controls["path"].value
-        i = int(order[{0: len(order) // 2, 1: 0, 2: -1}[_PATH_CHOICES.index(pick)]])
-        smart = results.get("Smart Leverage")
-        reasons = smart.reason[i] if smart is not None and smart.reason is not None else None
-        change = 100.0 * (final_price[i] / market.prices[i, 0] - 1.0)
-        _show(
-            self.out_lev,
-            plots.leverage_chart(
-                t,
-                {k: r.leverage[i] for k, r in results.items()},
-                reasons,
-                REASONS,
-                title=f"Effective leverage on path {i} (price {change:+.0f}%)",
-                width=420,
-                height=260,
-                max_points=200,
-            ),
-        )
-        _show(
-            self.out_hist,
-            plots.outcome_histogram(
-                {k: r.final_nav for k, r in results.items()},
-                bins=40,
-                title=f"Final NAV after {market.days:g} days",
-                log_x=log_nav,
-                width=420,
-                height=240,
-            ),
-        )
-        self.table.value = metrics_html(self.metrics)
+        t = market.time_days
+        if self._drawn.get("table") != key:
+            rows = []
+            for name, r in results.items():
+                row = r.summary()
+                row.index = pd.Index([name], name="product")
+                rows.append(row)
+            self.metrics = pd.concat(rows)
+            self.table.value = metrics_html(self.metrics)
+            self._drawn["table"] = key
+        if self._drawn.get("fan") != (key, log_nav):
+            _show(
+                self.out_fan,
+                plots.nav_fan(
+                    t,
+                    {k: r.nav for k, r in results.items()},
+                    title=f"NAV across {market.paths:,} paths - {market.name}",
+                    log_scale=log_nav,
+                    width=420,
+                    height=260,
+                    max_points=150,
+                ),
+            )
+            self._drawn["fan"] = (key, log_nav)
+        if self._drawn.get("lev") != (key, pick):
+            final_price = market.prices[:, -1]
+            order = np.argsort(final_price, kind="stable")
+            i = int(order[{0: len(order) // 2, 1: 0, 2: -1}[_PATH_CHOICES.index(pick)]])
+            smart = results.get("Smart Leverage")
+            reasons = smart.reason[i] if smart is not None and smart.reason is not None else None
+            change = 100.0 * (final_price[i] / market.prices[i, 0] - 1.0)
+            _show(
+                self.out_lev,
+                plots.leverage_chart(
+                    t,
+                    {k: r.leverage[i] for k, r in results.items()},
+                    reasons,
+                    REASONS,
+                    title=f"Effective leverage on path {i} (price {change:+.0f}%)",
+                    width=420,
+                    height=260,
+                    max_points=200,
+                ),
+            )
+            self._drawn["lev"] = (key, pick)
+        if self._drawn.get("hist") != (key, log_nav):
+            _show(
+                self.out_hist,
+                plots.outcome_histogram(
+                    {k: r.final_nav for k, r in results.items()},
+                    bins=40,
+                    title=f"Final NAV after {market.days:g} days",
+                    log_x=log_nav,
+                    width=420,
+                    height=240,
+                ),
+            )
+            self._drawn["hist"] = (key, log_nav)
         t3 = time.perf_counter()
         self.timings = {"market": t1 - t0, "simulate": t2 - t1, "draw": t3 - t2}
         return ""
@@ -630,7 +660,9 @@ def playground(paths: int = 1000, days: int = 365, seed: int = 0) -> Playground:
     -----
     The market is rebuilt only when a market control moves; a product whose settings
     did not change is not simulated again (results are cached per product and market),
-    so moving a product dial re-runs one product only.
+    so moving a product dial re-runs one product only. Products that do need a run
+    are simulated side by side in a small thread pool (numpy releases the GIL), and a
+    chart is redrawn only when its inputs changed.
 
     Examples
     --------
@@ -661,9 +693,9 @@ def playground_update_seconds(
     dict
         ``"product_change"``: one product dial moved (one product re-simulated, all
         charts redrawn); ``"market_change"``: a market dial moved (new market, all
-        four products re-simulated); ``"redraw"``: a view option changed (no
-        simulation); plus ``"market_change_simulate"`` and ``"market_change_draw"``,
-        the two parts of a market change.
+        four products re-simulated); ``"redraw"``: the log-axis option changed (two
+        charts redrawn, no simulation); plus ``"market_change_simulate"`` and
+        ``"market_change_draw"``, the two parts of a market change.
 
     Examples
     --------

@@ -139,7 +139,7 @@ def test_smart_policy_at_both_leverage_ends(pg, policy):
 
 def test_token_rules_at_both_leverage_ends(pg):
     c = pg.controls
-    for rules, costs in itertools.product(c["token_rules"].options, (False, True)):
+    for rules, costs in zip(c["token_rules"].options, itertools.cycle((False, True))):
         c["token_rules"].value = rules
         c["costs"].value = costs
         for v in (c["token_lev"].min, c["token_lev"].max):
@@ -182,6 +182,20 @@ def test_product_change_reuses_market_and_other_results(pg):
     c["seed"].value = c["seed"].value + 1
     assert pg.market is not market
     assert pg.results["Spot"] is not before["Spot"]
+
+
+def test_view_options_redraw_only_their_charts(pg):
+    fan, lev, hist = pg.out_fan.outputs, pg.out_lev.outputs, pg.out_hist.outputs
+    options = list(pg.controls["path"].options)
+    pg.controls["path"].value = options[(options.index(pg.controls["path"].value) + 1) % 3]
+    assert pg.out_fan.outputs is fan and pg.out_hist.outputs is hist
+    assert pg.out_lev.outputs is not lev
+    pg.controls["log_nav"].value = not pg.controls["log_nav"].value
+    assert pg.out_fan.outputs is not fan and pg.out_hist.outputs is not hist
+    spec = _spec(pg.out_fan)
+    assert "log" in spec["layer"][0]["encoding"]["y"]["title"] or not pg.controls["log_nav"].value
+    pg.controls["log_nav"].value = False
+    pg.controls["path"].value = options[0]
 
 
 def test_no_product_selected_is_not_an_error(pg):
