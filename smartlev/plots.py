@@ -1062,10 +1062,14 @@ def leverage_chart(
                 ],
             )
         )
-    chart = alt.layer(*layers, data=_inline(df), title=_title(title), width=width, height=height)
-    if len(layers) > 1:
-        chart = chart.resolve_scale(color="independent", shape="independent")
-    return chart
+    extra = {}
+    if len(layers) > 1:  # markers have their own colour and shape legend
+        extra["resolve"] = alt.Resolve(
+            scale=alt.ScaleResolveMap(color="independent", shape="independent")
+        )
+    return alt.layer(
+        *layers, data=_inline(df), title=_title(title), width=width, height=height, **extra
+    )
 
 
 def _finals(final_navs: object) -> dict[str, np.ndarray]:

@@ -19,11 +19,12 @@ in the kernel log; the last message is kept in ``widget.last_error``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import ipywidgets as widgets
@@ -315,6 +316,25 @@ class Dashboard(widgets.VBox):
         if not self._holding:
             self.update()
 
+    @contextlib.contextmanager
+    def hold_updates(self) -> Iterator[None]:
+        """Set several controls without an update for each; call :meth:`update` after.
+
+        Examples
+        --------
+        >>> from smartlev.widgets import decay_explorer
+        >>> w = decay_explorer()
+        >>> with w.hold_updates():
+        ...     w.controls["vol"].value = 120.0
+        ...     w.controls["leverage"].value = 2.0
+        >>> w.update()
+        """
+        held, self._holding = self._holding, True
+        try:
+            yield
+        finally:
+            self._holding = held
+
     def update(self) -> None:
         """Re-compute and re-draw; errors go to the status line and ``last_error``."""
         t0 = time.perf_counter()
@@ -460,13 +480,10 @@ class Playground(Dashboard):
 
     def _apply_scenario_presets(self, scenario: str) -> None:
         preset = SCENARIOS[scenario]
-        self._holding = True
-        try:
+        with self.hold_updates():
             self.controls["vol"].value = preset["vol"]
             self.controls["drift"].value = preset["drift"]
             self.controls["drift"].disabled = scenario == "Sideways"
-        finally:
-            self._holding = False
         self.help.value = f"<span style='color:#555;font-size:12px'>{preset['help']}</span>"
 
     def _on_change(self, change) -> None:

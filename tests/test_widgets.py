@@ -161,6 +161,21 @@ def test_metrics_table_changes_with_the_scenario(pg):
     pg.controls["scenario"].value = "GBM"
 
 
+@pytest.mark.parametrize("scenario", list(slw.SCENARIOS))
+def test_each_scenario_at_the_market_extremes(pg, scenario):
+    c = pg.controls
+    c["scenario"].value = scenario
+    for end in ("min", "max"):
+        with pg.hold_updates():
+            for k in ("vol", "drift", "days"):
+                c[k].value = getattr(c[k], end)
+        pg.update()
+        assert pg.last_error is None, f"{scenario} with market controls at {end}: {pg.last_error}"
+        assert np.isfinite(pg.metrics["median_return"]).all()
+    c["scenario"].value = "GBM"
+    c["days"].value = DAYS
+
+
 def test_scenario_presets_and_drift_switch(pg):
     c = pg.controls
     c["scenario"].value = "Trend down"
