@@ -651,7 +651,7 @@ def nav_fan(
     width: int = 560,
     height: int = 300,
     max_rows: int = MAX_ROWS,
-    max_points: int = MAX_TIME_POINTS,
+    max_points: int = 250,
 ) -> alt.LayerChart:
     """Percentile bands of NAV over time (a fan) and the median path, per product.
 
@@ -671,7 +671,8 @@ def nav_fan(
     width, height : int
         Size in pixels.
     max_rows, max_points : int
-        Row budget (one row per product and time point) and time points per product.
+        Row budget (one row per product and time point) and time points per product
+        (250 by default: a fan stores seven numbers per point, and bands stay smooth).
 
     Returns
     -------
