@@ -185,6 +185,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     """
     P, T = prices.shape[0], prices.shape[1] - 1
     ctrl = product._controller(P, steps_per_day)
+    ctrl.want_reasons = history and ctrl.reason_codes
     S = _time_major(prices)  # row t = prices at step t relative to the start
 
     fee_k = getattr(product, "management_fee", 0.0) / steps_per_day
@@ -225,80 +226,81 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     row = 1  # next row of the (block) buffer
     first = 0  # first row of the buffer not yet folded into stats
 
-    for t in range(1, T + 1):
-        s_t = S[t]
-        # price move: fixed units
-        np.multiply(u, s_t, out=n)
-        np.add(c, n, out=nav)
-        # costs, taken from cash
-        if t == 1 and entry_fee:
-            np.abs(n, out=tmp)
-            tmp *= entry_fee
-            c -= tmp
-            nav -= tmp
-            fees += tmp
-        if fee_k:
-            np.multiply(nav, fee_k, out=tmp)
-            np.maximum(tmp, 0.0, out=tmp)
-            c -= tmp
-            nav -= tmp
-            fees += tmp
-        if marks is not None and marks[t - 1]:
-            np.multiply(n, funding * marks[t - 1], out=tmp)
-            c -= tmp
-            nav -= tmp
-            fund += tmp
-        # bottom: liquidation or floor
-        if liq:
-            bad = nav <= mm(np.abs(n))
-        elif nav.min() <= 0.0:
-            bad = nav <= 0.0
-        else:
-            bad = None
-        if bad is not None:
-            bad &= ~dead
-            if bad.any():
-                nav[bad] = 0.0
-                n[bad] = 0.0
-                u[bad] = 0.0
-                c[bad] = 0.0
-                dead |= bad
-                event[bad] = t
-                any_dead = True
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for t in range(1, T + 1):
+            s_t = S[t]
+            # price move: fixed units
+            np.multiply(u, s_t, out=n)
+            np.add(c, n, out=nav)
+            # costs, taken from cash
+            if t == 1 and entry_fee:
+                np.abs(n, out=tmp)
+                tmp *= entry_fee
+                c -= tmp
+                nav -= tmp
+                fees += tmp
+            if fee_k:
+                np.multiply(nav, fee_k, out=tmp)
+                np.maximum(tmp, 0.0, out=tmp)
+                c -= tmp
+                nav -= tmp
+                fees += tmp
+            if marks is not None and marks[t - 1]:
+                np.multiply(n, funding * marks[t - 1], out=tmp)
+                c -= tmp
+                nav -= tmp
+                fund += tmp
+            # bottom: liquidation or floor
+            if liq:
+                bad = nav <= mm(np.abs(n))
+            elif nav.min() <= 0.0:
+                bad = nav <= 0.0
+            else:
+                bad = None
+            if bad is not None:
+                bad &= ~dead
+                if bad.any():
+                    nav[bad] = 0.0
+                    n[bad] = 0.0
+                    u[bad] = 0.0
+                    c[bad] = 0.0
+                    dead |= bad
+                    event[bad] = t
+                    any_dead = True
+                    if reasons:
+                        reason_h[t][bad] = LIQUIDATED if liq else WIPED
+            # trading
+            if wants_r:
+                np.divide(s_t, S[t - 1], out=r)
+                r -= 1.0
+            d = ctrl.decide(t, r, nav, n)
+            if d is not None:
+                mask, target, why = d
+                np.multiply(target, nav, out=tmp)  # new notional
+                if tc:
+                    cost = tc * np.abs(tmp - n)
+                    cost[~mask] = 0.0
+                    nav -= cost
+                    c -= cost
+                    tcost += cost
+                np.copyto(n, tmp, where=mask)
+                np.divide(n, s_t, out=u, where=mask)
+                np.subtract(nav, n, out=c, where=mask)
+                rebal += mask
                 if reasons:
-                    reason_h[t][bad] = LIQUIDATED if liq else WIPED
-        # trading
-        if wants_r:
-            np.divide(s_t, S[t - 1], out=r)
-            r -= 1.0
-        d = ctrl.decide(t, r, nav, n)
-        if d is not None:
-            mask, target, why = d
-            np.multiply(target, nav, out=tmp)  # new notional
-            if tc:
-                cost = tc * np.abs(tmp - n)
-                cost[~mask] = 0.0
-                nav -= cost
-                c -= cost
-                tcost += cost
-            np.copyto(n, tmp, where=mask)
-            np.divide(n, s_t, out=u, where=mask)
-            np.subtract(nav, n, out=c, where=mask)
-            rebal += mask
-            if reasons:
-                np.copyto(reason_h[t], why, where=mask)
-        # statistics and record
-        np.maximum(peak, nav, out=peak)
-        np.divide(nav, peak, out=tmp)
-        np.minimum(dd, tmp, out=dd)
-        nav_h[row] = nav
-        n_h[row] = n
-        row += 1
-        if not history and row == _BLOCK:
-            stats.add(nav_h[first:row], n_h[first:row], any_dead)
-            nav_h[0] = nav_h[row - 1]
-            n_h[0] = n_h[row - 1]
-            row, first = 1, 0
+                    np.copyto(reason_h[t], why, where=mask)
+            # statistics and record
+            np.maximum(peak, nav, out=peak)
+            np.divide(nav, peak, out=tmp)
+            np.minimum(dd, tmp, out=dd)
+            nav_h[row] = nav
+            n_h[row] = n
+            row += 1
+            if not history and row == _BLOCK:
+                stats.add(nav_h[first:row], n_h[first:row], any_dead)
+                nav_h[0] = nav_h[row - 1]
+                n_h[0] = n_h[row - 1]
+                row, first = 1, 0
     if row - first > 1:
         stats.add(nav_h[first:row], n_h[first:row], any_dead)
     out = {

@@ -94,6 +94,7 @@ class _Controller:
     liquidation: bool = False
     reason_codes: bool = False
     wants_returns: bool = False
+    want_reasons: bool = True  # set by the kernel: build reason codes only when kept
 
     def decide(self, t, r, nav, n):
         """Return ``(mask, target_leverage, reason)`` or ``None`` for no trade."""
@@ -347,11 +348,11 @@ class _TokenController(_Controller):
             need[:] = False
         if self.lo is not None:
             np.multiply(nav, s * self.lo, out=tmp)
+            # a dead path has n = V = 0 and never satisfies the strict comparison
             (np.less if s > 0 else np.greater)(n, tmp, out=self.low)
-            self.low &= nav > 0
             need |= self.low
         if need.any():
-            return need.copy(), self.initial, BAND
+            return need, self.initial, BAND
         return None
 
 
@@ -616,21 +617,23 @@ class _SmartController(_Controller):
         self.cooling = False
         self.lev = np.empty(paths)
         self.tgt = np.empty(paths)
+        self.tmp = np.empty(paths)
+        self.need = np.empty(paths, dtype=bool)
 
     def decide(self, t, r, nav, n):
-        p, lev, tgt = self.p, self.lev, self.tgt
-        alive = nav > 0
-        np.abs(n, out=lev)
-        np.divide(lev, nav, out=lev, where=alive)
-        lev[~alive] = 0.0
+        # the kernel runs under np.errstate(all="ignore"): on a path whose NAV is 0, the
+        # leverage n / V is NaN and every comparison with it is False, so dead paths
+        # never trade without an explicit mask
+        p, lev, tgt, need = self.p, self.lev, self.tgt, self.need
+        np.divide(n, nav, out=lev)
+        np.abs(lev, out=lev)
         raw = self.st.target(r, nav, lev)
         np.clip(raw, self.lo, self.hi, out=tgt)
-        reason = None
         tripped = None
         if self.cb is not None:
             adverse = (r <= -self.cb) if self.s > 0 else (r >= self.cb)
             if adverse.any():
-                tripped = adverse & alive
+                tripped = adverse & (nav > 0)
                 self.cool[tripped] = self.cool_steps + 1
                 self.cooling = True
         if self.cooling:
@@ -638,23 +641,28 @@ class _SmartController(_Controller):
             np.minimum(tgt, p.breaker_leverage, out=tgt, where=cooling)
             self.cool[cooling] -= 1
             self.cooling = bool(cooling.any())
-        if self.st.needs_tolerance:
-            need = np.abs(lev - tgt) > p.tolerance
+        scheduled = bool(self.every) and t % self.every == 0
+        if scheduled:
+            np.greater(nav, 0.0, out=need)
+        elif self.st.needs_tolerance:
+            np.subtract(lev, tgt, out=self.tmp)
+            np.abs(self.tmp, out=self.tmp)
+            np.greater(self.tmp, p.tolerance, out=need)
         else:
-            need = self.st.need | (lev > self.hi)
-        if self.every and t % self.every == 0:
-            need = alive.copy()
-            reason = np.full(lev.shape, SCHEDULE, dtype=np.int8)
-        else:
-            need &= alive
+            np.greater(lev, self.hi, out=need)
+            need |= self.st.need
         if tripped is not None:
             need |= tripped
         if not need.any():
             return None
-        if reason is None:
-            reason = np.where(lev > self.hi + p.tolerance, CAP, POLICY).astype(np.int8)
-        if tripped is not None:
-            reason[tripped] = BREAKER
+        reason = None
+        if self.want_reasons:
+            if scheduled:
+                reason = np.full(lev.shape, SCHEDULE, dtype=np.int8)
+            else:
+                reason = np.where(lev > self.hi + p.tolerance, CAP, POLICY).astype(np.int8)
+            if tripped is not None:
+                reason[tripped] = BREAKER
         return need, self.s * tgt, reason
 
 
