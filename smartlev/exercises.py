@@ -951,6 +951,8 @@ def _time_limit(seconds: float | None):
 def _short(x: Any, width: int = 60) -> str:
     if isinstance(x, np.ndarray) and x.size > 6:
         return f"array of shape {x.shape}"
+    if isinstance(x, (float, np.floating)):
+        return _fmt(float(x))
     text = repr(x)
     text = re.sub(r"\s+", " ", text)
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -1041,7 +1043,7 @@ class FunctionQuestion(Question):
     ...     return min(target_vol / vol, 4.0)
     >>> q = FunctionQuestion("q_cap", capped, cases=[(0.5, 1.0), (0.5, 0.1)], points=0)
     >>> q.check(lambda t, v: t / v)
-    Not yet: for capped(0.5, 0.1) your function returned 5.0, the right answer is 4.0.
+    Not yet: for capped(0.5, 0.1) your function returned 5, the right answer is 4.
     >>> q.check(capped)
     Correct: these checks passed (2 test cases).
     >>> def stub(target_vol, vol):

@@ -188,3 +188,8 @@ def write(nb, path) -> None:
 
 #: Points of the demo notebook (q1 + q2 + q3 + q4).
 TOTAL_POINTS = 5.0
+
+
+def render_text(nb) -> str:
+    """The notebook as the text of an .ipynb file."""
+    return nbformat.writes(nb)

@@ -268,8 +268,8 @@ def test_function_right(q2):
 def test_function_first_failing_case_is_reported(q2):
     fb = q2.evaluate(lambda target_vol, vol, cap=4.0: target_vol / vol)
     assert fb.status == ex.INCORRECT
-    assert "for policy(0.5, 0.1) your function returned 5.0" in fb.message
-    assert "the right answer is 4.0" in fb.message
+    assert "for policy(0.5, 0.1) your function returned 5," in fb.message
+    assert "the right answer is 4." in fb.message
 
 
 def test_function_sign_and_factor_diagnosis():
