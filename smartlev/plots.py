@@ -278,7 +278,7 @@ def product_scale(names: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=uniq, range=[cmap[n] for n in uniq])
 
 
-# --------------------------------------------------------------------------- data helpers
+# --------------------------------------------------------------------------- data utilities
 
 
 def _inline(df: pd.DataFrame) -> alt.InlineData:

@@ -115,7 +115,7 @@ _TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
 _VEGA_MIME = "application/vnd.vegalite.v5+json"
 
 
-# ----------------------------------------------------------------------------- helpers
+# ----------------------------------------------------------------------------- utilities
 
 _EXECUTOR: ThreadPoolExecutor | None = None
 

@@ -136,7 +136,7 @@ def test_product_scale_gives_distinct_colours_and_keeps_families():
         plots.product_scale("Spot")
 
 
-# ----------------------------------------------------------------------------- helpers
+# ----------------------------------------------------------------------------- utilities
 
 
 def test_thin_index_keeps_ends_and_budget():
