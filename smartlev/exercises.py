@@ -548,6 +548,40 @@ class Question:
     def _default_solution(self) -> str:
         return "No written solution for this one."
 
+    def self_test(self) -> list[str]:
+        """Check the checker: the right answer passes, placeholders are not attempted,
+        every known mistake is recognised with its own reason.
+
+        Returns
+        -------
+        list of str
+            Problems found (empty when the question is sound). Used by the tests of
+            every solution notebook.
+        """
+        problems = []
+        for blank in (____, None, _UNDEFINED):
+            if self.evaluate(blank).status != NOT_ATTEMPTED:
+                problems.append(f"{self.name}: {blank!r} is not 'not attempted'")
+        try:
+            cases = self._self_test_cases()
+        except Exception as exc:  # noqa: BLE001 - a broken question is a problem to report
+            return [f"{self.name}: {type(exc).__name__}: {exc}"]
+        for answer, status, words in cases:
+            try:
+                fb = self.evaluate(answer)
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"{self.name}: {type(exc).__name__}: {exc}")
+                continue
+            if fb.status != status or (words and words not in fb.message):
+                problems.append(
+                    f"{self.name}: answer {_short(answer)} gives {fb.text!r}, expected "
+                    f"{_LABELS[status]!r}" + (f" with {words!r}" if words else "")
+                )
+        return problems
+
+    def _self_test_cases(self) -> list[tuple[Any, str, str]]:
+        return []
+
     def solution(self) -> None:
         """Show the worked solution as Markdown."""
         body = self.solution_text or self._default_solution()
@@ -909,6 +943,20 @@ class NumericQuestion(Question):
     def _default_solution(self) -> str:
         return f"the expected value is {_fmt(self.expected)}."
 
+    def _self_test_cases(self) -> list[tuple[Any, str, str]]:
+        e = self.expected
+        cases: list[tuple[Any, str, str]] = [(e, CORRECT, "")]
+        for d in self.diagnoses:
+            if isinstance(d, WrongAnswer):
+                cases.append((d.value, INCORRECT, d.reason))
+            elif isinstance(d, Factor) and e != 0:
+                cases.append((e * float(d.factor), INCORRECT, d.reason or "factor"))
+            elif isinstance(d, Offset):
+                cases.append((e + float(d.amount), INCORRECT, d.reason))
+        if e != 0:
+            cases.append((-e, INCORRECT, ""))  # a wrong sign is never right
+        return cases
+
     def _input_widget(self, value: Any, description: str) -> Any:
         import ipywidgets as widgets
 
@@ -1122,7 +1170,15 @@ class FunctionQuestion(Question):
                 for case in cases:
                     args, kwargs = _case_args(case)
                     call = _call_text(shown, args, kwargs)
-                    expected = self.reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+                    try:
+                        expected = self.reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+                    except _TimeLimit:
+                        raise
+                    except Exception as exc:
+                        raise RuntimeError(
+                            f"the reference function of question {self.name!r} raised "
+                            f"{type(exc).__name__} for {call}: {exc} (fix the question's cases)"
+                        ) from exc
                     try:
                         got = answer(*copy.deepcopy(args), **copy.deepcopy(kwargs))
                     except NotImplementedError:
@@ -1166,6 +1222,19 @@ class FunctionQuestion(Question):
                 f"the right answer has shape {np.shape(expected)}"
             )
         return base
+
+    def _self_test_cases(self) -> list[tuple[Any, str, str]]:
+        def stub(*args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError()
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise ZeroDivisionError("division by zero")
+
+        return [
+            (self.reference, CORRECT, "these checks passed"),
+            (stub, NOT_ATTEMPTED, ""),
+            (broken, INCORRECT, "ZeroDivisionError"),
+        ]
 
     def _default_solution(self) -> str:
         try:
@@ -1305,6 +1374,14 @@ class ChoiceQuestion(Question):
             why = self.explanations.get(k)
             return self._not_yet(f"{k} is not right" + (f": {why}" if why else ""))
         return self._not_yet("right so far, but you missed at least one right choice")
+
+    def _self_test_cases(self) -> list[tuple[Any, str, str]]:
+        right = sorted(self.answer)
+        cases: list[tuple[Any, str, str]] = [(right if self.multiple else right[0], CORRECT, "")]
+        for k in self.choices:
+            if k not in self.answer:
+                cases.append(([*right, k] if self.multiple else k, INCORRECT, ""))
+        return cases
 
     def _default_solution(self) -> str:
         lines = [f"{', '.join(sorted(self.answer))}."]

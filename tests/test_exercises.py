@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -612,3 +615,85 @@ def test_choice_answer_boxes(q4):
     inp.value = ("a", "c")
     button.click()
     assert feedback.value.startswith("Correct")
+
+
+# --------------------------------------------------------------------- self tests
+
+
+def test_self_test_accepts_sound_questions(q1, q2, q4):
+    for q in (q1, q2, q4):
+        assert q.self_test() == [], q
+    multi = ChoiceQuestion("m2", ["x", "y", "z"], answer={"a", "b"})
+    assert multi.self_test() == []
+
+
+def test_reference_errors_name_the_question():
+    q = FunctionQuestion("bad_ref", lambda prices: prices[1] / prices[0], [([1.0, 2.0],), ([5.0],)])
+    with pytest.raises(RuntimeError, match=r"reference function of question 'bad_ref' raised"):
+        q.evaluate(lambda prices: 2.0)
+    assert any("IndexError" in p for p in q.self_test())
+
+
+def test_self_test_finds_shadowed_and_right_wrong_answers():
+    # a "wrong" answer equal to the right one, and a factor hidden by a wrong answer
+    q = NumericQuestion(
+        "bad",
+        expected=0.3,
+        diagnoses=[Factor(3, "L")],
+        wrong_answers={0.3: "is this wrong?", 0.9: "shadowing"},
+    )
+    problems = q.self_test()
+    assert any("answer 0.3 gives 'Correct" in p for p in problems)
+    assert any("answer 0.9" in p and "'factor'" in p for p in problems)
+
+
+# --------------------------------------------------------------------- solution notebooks
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((REPO / "solutions").glob("*.ipynb"))
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_solution_notebook_questions(path, monkeypatch):
+    """Every question of every solution notebook: sound checker, graded the same way by
+    nbgrader (cell points) and by smartlev.grade (question points and var)."""
+    nb = nbformat.read(path, as_version=4)
+    setup = [c for c in nb.cells if c.cell_type == "code" and _grade_id(c) == "setup"]
+    assert len(setup) == 1, "the questions are created in one locked cell with grade_id 'setup'"
+    source = setup[0].source
+    if any(line.lstrip().startswith(("%", "!")) for line in source.splitlines()):
+        pytest.skip("the setup cell uses IPython magics")
+    monkeypatch.chdir(path.parent)
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 - our own notebooks
+    qs = {k: v for k, v in namespace.items() if isinstance(v, ex.Question)}
+    assert len(qs) >= 3, f"at least 3 exercises, got {sorted(qs)}"
+    problems = []
+    for var, q in qs.items():
+        if q.name != var:
+            problems.append(f"{var} holds question {q.name!r}: use the same name")
+        problems += q.self_test()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    kinds = {type(q).__name__ for q in qs.values()}
+    assert "NumericQuestion" in kinds and "FunctionQuestion" in kinds, kinds
+    assert any(re.search(r"\bq\w*\.widget\(", c.source) for c in code), "no answer box"
+    for var, q in qs.items():
+        if q.points == 0:
+            continue
+        cells = [c for c in code if re.search(rf"^{re.escape(var)}\.check\(", c.source, re.M)]
+        graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+        if not graded:
+            problems.append(f"{var}: no nbgrader grade cell calls {var}.check()")
+        for c in graded:
+            if float(c.metadata["nbgrader"].get("points", -1)) != q.points:
+                problems.append(
+                    f"{var}: grade cell {_grade_id(c)!r} has "
+                    f"{c.metadata['nbgrader'].get('points')} points, the question {q.points:g}"
+                )
+        if q.var is None:
+            problems.append(f"{var}: give it var= so that smartlev.grade can read the answer")
+    assert not problems, "\n".join(problems)
