@@ -90,20 +90,18 @@ def browser(chromium_path):
 
 
 @pytest.fixture(scope="session")
-def lab_session(browser, lab_server):
-    page = labdriver.LabPage(browser, lab_server)
-    page.load()
-    yield page
-    page.close()
+def lab_pool(browser, lab_server):
+    pool = labdriver.LabPool(browser, lab_server)
+    pool.load()
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def lab(lab_session):
-    """The shared JupyterLab page, with a fresh record of foreign requests for this test."""
-    lab_session.foreign.clear()
-    lab_session.console_errors.clear()
-    lab_session.ensure_loaded()
-    yield lab_session
+def lab(lab_pool):
+    """The JupyterLab pages (see labdriver.LabPool), shared by every browser test."""
+    lab_pool.test_started = time.monotonic()
+    yield lab_pool
     _TIMES["end"] = time.monotonic()
 
 

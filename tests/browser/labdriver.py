@@ -250,13 +250,30 @@ class LabServer:
         self.proc = None
 
 
+def strip_outputs(nb_path: Path) -> None:
+    """Remove stored outputs from a notebook copy: the browser makes them afresh."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    nb.get("metadata", {}).pop("widgets", None)
+    nb_path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
 def make_root(dest: Path, extra: dict[str, object] | None = None) -> Path:
-    """Copy the course material into ``dest`` so running it never touches the repository."""
+    """Copy the course material into ``dest`` so running it never touches the repository.
+
+    The copies have no outputs: opening them is quicker, and every chart and widget on
+    the page is then one the browser run drew. Chart counts come from the originals.
+    """
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     for name in ("course", "exercises", "data"):
         src = REPO / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=ignore)
+            for nb_path in (dest / name).rglob("*.ipynb"):
+                strip_outputs(nb_path)
     for rel, nb in (extra or {}).items():
         p = dest / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -294,8 +311,8 @@ PAGE_HELPERS = r"""
     sl.panel = panel;
     return panel.id;
   };
-  sl.kernelIdle = () => {
-    const p = sl.panel;
+  sl.kernelIdle = (panel) => {
+    const p = panel || sl.panel;
     const k = p && p.sessionContext.session && p.sessionContext.session.kernel;
     if (!k || k.status !== 'idle' || p.sessionContext.kernelDisplayStatus !== 'idle') return false;
     for (const c of p.content.widgets) {
@@ -311,6 +328,32 @@ PAGE_HELPERS = r"""
     const a = app();
     a.shell.activateById(sl.panel.id);
     return await a.commands.execute('notebook:run-all-cells');
+  };
+  sl.waitFor = (pred, ms, what) => new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = () => {
+      let ok = false;
+      try { ok = pred(); } catch (e) { ok = false; }
+      if (ok) resolve();
+      else if (Date.now() - t0 > ms) reject(new Error('timed out waiting for ' + what));
+      else setTimeout(tick, 100);
+    };
+    tick();
+  });
+  // Open a notebook, wait for its kernel, run every cell, wait until the kernel is idle.
+  sl.openAndRun = async ([path, openMs, runMs]) => {
+    const a = app();
+    const t0 = performance.now();
+    const panel = await a.commands.execute('docmanager:open', { path, factory: 'Notebook' });
+    sl.panel = panel;
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    await sl.waitFor(() => sl.kernelIdle(panel), openMs, 'the kernel of ' + path);
+    const t1 = performance.now();
+    a.shell.activateById(panel.id);
+    const ok = await a.commands.execute('notebook:run-all-cells');
+    await sl.waitFor(() => sl.kernelIdle(panel), runMs, 'the kernel to finish ' + path);
+    return { ok: !!ok, open: (t1 - t0) / 1000, run: (performance.now() - t1) / 1000 };
   };
   sl.dialogs = () => Array.from(document.querySelectorAll('.jp-Dialog'))
     .map(d => d.innerText.replace(/\s+/g, ' ').slice(0, 300));
@@ -349,7 +392,8 @@ PAGE_HELPERS = r"""
     });
     // A rendered widget view is a .jupyter-widgets element directly inside an output.
     const widgetRendered = node.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length;
-    const text = node.innerText;
+    const text = Array.from(node.querySelectorAll('.jp-OutputArea-output'))
+      .map(e => e.innerText).join('\n');
     const failures = failureTexts.filter(t => text.includes(t));
     const unrendered = Array.from(node.querySelectorAll(VEGA)).filter(e => !chartOk(e))
       .map(e => e.innerText.slice(0, 200));
@@ -423,9 +467,11 @@ PAGE_HELPERS = r"""
     const p = sl.panel;
     if (!p) return;
     sl.panel = null;
-    try { await p.sessionContext.shutdown(); } catch (e) { /* already gone */ }
+    const session = p.sessionContext.session;
     p.context.model.dirty = false;
     p.dispose();
+    // The kernel shuts down in the background while the next notebook opens.
+    if (session) session.shutdown().catch(() => {});
   };
 })();
 """
@@ -461,6 +507,10 @@ class LabPage:
         self.console_errors: list[str] = []
         self.context = None
         self.page = None
+        self.current: str | None = None  # notebook open (or being run) in this page
+        self.run_job: str | None = None
+        self.run_timeout = 300.0
+        self.load_foreign: list[str] = []  # foreign requests made while JupyterLab loaded
 
     # ------------------------------------------------------------------ lifecycle
     def _route(self, route):
@@ -505,6 +555,15 @@ class LabPage:
                    if (s.collapseRight) s.collapseRight(); }""",
             timeout=10,
         )
+        self.load_foreign = list(self.foreign)
+        self.current = None
+
+    def offline_problems(self) -> list[str]:
+        """Requests this page made to hosts other than the local server."""
+        return [
+            f"request to a host other than the local server: {url}"
+            for url in self.load_foreign + self.foreign
+        ]
 
     def ensure_loaded(self) -> None:
         if self.page is None or self.page.is_closed():
@@ -525,9 +584,16 @@ class LabPage:
     # ------------------------------------------------------------------ plumbing
     def job(self, fn_js: str, arg=None, timeout: float = 60.0):
         """Run an async JS function in the page and wait for it without blocking the router."""
-        job_id = self.page.evaluate(
+        return self.job_result(self.job_start(fn_js, arg), fn_js, timeout)
+
+    def job_start(self, fn_js: str, arg=None) -> str:
+        """Start an async JS function in the page; return its job id at once."""
+        return self.page.evaluate(
             "arg => window.__sl.start('job', () => (" + fn_js + ")(arg))", arg
         )
+
+    def job_result(self, job_id: str, fn_js: str, timeout: float):
+        """Wait for a job started by :meth:`job_start` and return its value."""
         try:
             self.page.wait_for_function(
                 "id => window.__sl.jobs[id].done",
@@ -579,21 +645,18 @@ class LabPage:
         )
 
     # ------------------------------------------------------------------ notebooks
-    def open(self, rel_path: str, timeout: float = 90.0) -> None:
-        self.ensure_loaded()
-        self.job("p => window.__sl.open(p)", rel_path, timeout=timeout)
-        if not self.wait_idle(timeout=timeout):
-            raise JobError(f"kernel for {rel_path} never became idle; dialogs: {self.dialogs()}")
-
-    def run_all(self, timeout: float = 150.0) -> tuple[bool, float]:
-        t0 = time.monotonic()
-        ok = self.job("() => window.__sl.runAll()", timeout=timeout)
-        if not self.wait_idle(timeout=timeout):
-            raise JobError("kernel still busy after running all cells")
-        return bool(ok), time.monotonic() - t0
-
     def report(self) -> dict:
         return self.page.evaluate("t => window.__sl.report(t)", list(FAILURE_TEXTS))
+
+    def start(self, rel_path: str, open_timeout: float = 120.0, run_timeout: float = 200.0):
+        """Open ``rel_path`` and run all its cells in the background."""
+        self.ensure_loaded()
+        self.foreign.clear()
+        self.console_errors.clear()
+        self.current = rel_path
+        self.run_timeout = open_timeout + run_timeout + 10
+        limits = [open_timeout * 1000, run_timeout * 1000]
+        self.run_job = self.job_start("arg => window.__sl.openAndRun(arg)", [rel_path, *limits])
 
     def check_notebook(
         self,
@@ -603,11 +666,19 @@ class LabPage:
         render_timeout: float = 45.0,
     ) -> NotebookCheck:
         """Open, run all cells, wait for idle and rendering; list everything that is wrong."""
-        chk = NotebookCheck(path=rel_path, stored_charts=stored_charts)
-        t0 = time.monotonic()
-        self.open(rel_path)
-        chk.open_seconds = time.monotonic() - t0
-        chk.run_ok, chk.run_seconds = self.run_all()
+        self.start(rel_path)
+        return self.finish(stored_charts, allow_tagged_errors, render_timeout)
+
+    def finish(
+        self,
+        stored_charts: int,
+        allow_tagged_errors: bool = False,
+        render_timeout: float = 45.0,
+    ) -> NotebookCheck:
+        """Wait for the notebook started by :meth:`start`; list everything that is wrong."""
+        chk = NotebookCheck(path=self.current, stored_charts=stored_charts)
+        res = self.job_result(self.run_job, f"open and run {self.current}", self.run_timeout)
+        chk.run_ok, chk.open_seconds, chk.run_seconds = res["ok"], res["open"], res["run"]
         t0 = time.monotonic()
         self.wait_until(  # widget views attach after the kernel is idle; give them a moment
             """() => { const r = window.__sl.report([]);
@@ -656,7 +727,7 @@ class LabPage:
     def screenshots(self, stem: str, max_pages: int = 40) -> list[Path]:
         """Save the open notebook page by page (top to bottom) under build/screenshots/."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob(f"{stem}-p*.png"):
+        for old in SCREENSHOTS.glob(f"{stem}-p*.*"):
             old.unlink()
         dims = self.page.evaluate(
             """() => { const b = window.__sl.scrollBox();
@@ -673,9 +744,8 @@ class LabPage:
             if i >= max_pages:
                 break
             self.page.evaluate("t => { window.__sl.scrollBox().scrollTop = t; }", top)
-            self.page.wait_for_timeout(120)
-            path = SCREENSHOTS / f"{stem}-p{i + 1:02d}.png"
-            self.page.screenshot(path=str(path))
+            path = SCREENSHOTS / f"{stem}-p{i + 1:02d}.jpg"
+            self.page.screenshot(path=str(path), type="jpeg", quality=80, animations="disabled")
             saved.append(path)
         self.page.evaluate("() => { window.__sl.scrollBox().scrollTop = 0; }")
         return saved
@@ -759,6 +829,7 @@ class LabPage:
         return False, tried
 
     def close_notebook(self) -> None:
+        self.current = None
         try:
             self.job("() => window.__sl.close()", timeout=30)
         except Exception:  # noqa: BLE001 - a stuck page is replaced on the next open
@@ -784,3 +855,49 @@ class LabPage:
             code,
             timeout=timeout,
         )
+
+
+class LabPool:
+    """Two JupyterLab pages: one is checked while the next notebook runs in the other.
+
+    ``check(path, next_path=...)`` returns the page that ran ``path`` and starts
+    ``next_path`` on the other page, so one notebook's screenshots and widget moves
+    overlap the next notebook's kernel work.
+    """
+
+    def __init__(self, browser, server: LabServer, size: int = 2):
+        self.server = server
+        self.pages = [LabPage(browser, server) for _ in range(size)]
+        self.test_started = time.monotonic()
+
+    def load(self) -> None:
+        for page in self.pages:
+            page.load()
+
+    def close(self) -> None:
+        for page in self.pages:
+            page.close()
+
+    def _free_page(self) -> LabPage:
+        for page in self.pages:
+            if page.current is None:
+                return page
+        stale = self.pages[0]  # every page holds a notebook no test asked for
+        stale.close_notebook()
+        return stale
+
+    def prefetch(self, rel_path: str | None) -> None:
+        if rel_path is None or any(p.current == rel_path for p in self.pages):
+            return
+        if any(p.current is None for p in self.pages):
+            self._free_page().start(rel_path)
+
+    def check(
+        self, rel_path: str, stored_charts: int, next_path: str | None = None, **kwargs
+    ) -> tuple[LabPage, NotebookCheck]:
+        page = next((p for p in self.pages if p.current == rel_path), None)
+        if page is None:
+            page = self._free_page()
+            page.start(rel_path)
+        self.prefetch(next_path)
+        return page, page.finish(stored_charts, **kwargs)

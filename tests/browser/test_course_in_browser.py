@@ -5,6 +5,9 @@ check that no cell raised, every chart has a canvas or svg, the widgets rendered
 moving a control changes a chart or a number. One exercise notebook is answered through
 its answer box, and the playground's scenario is changed. Every request the page makes
 must go to the local server. Screenshots land in build/screenshots/.
+
+The notebooks run in the order below; while one is being checked, the next one already
+runs in a second JupyterLab page (see ``labdriver.LabPool``).
 """
 
 from __future__ import annotations
@@ -31,31 +34,52 @@ def _exercise_notebook():
     return None
 
 
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 EXERCISE = _exercise_notebook()
+HAS_PLAYGROUND = _has_module("smartlev.widgets")
+PLAYGROUND = "_harness/playground.ipynb"
+HEALTHY = "_harness/healthy.ipynb"
+BROKEN = "_harness/broken.ipynb"
+PLAN = (
+    [f"course/{nb.name}" for nb in LESSONS]
+    + ([f"exercises/{EXERCISE.name}"] if EXERCISE else [])
+    + ([PLAYGROUND] if HAS_PLAYGROUND else [])
+    + [HEALTHY, BROKEN]
+)
+NEXT = dict(zip(PLAN[:-1], PLAN[1:], strict=True))
 
 
-def _offline_problems(lab) -> list[str]:
-    return [f"request to a host other than the local server: {url}" for url in lab.foreign]
-
-
-def _assert_clean(lab, problems: list[str], what: str) -> None:
-    problems = problems + _offline_problems(lab)
+def _assert_clean(page, problems: list[str], what: str) -> None:
+    problems = problems + page.offline_problems()
     if problems:
         extra = ""
-        if lab.console_errors:
-            extra = "\nbrowser console errors:\n  " + "\n  ".join(lab.console_errors[:10])
+        if page.console_errors:
+            extra = "\nbrowser console errors:\n  " + "\n  ".join(page.console_errors[:10])
         pytest.fail(f"{what}:\n  " + "\n  ".join(problems) + extra, pytrace=False)
 
 
-def _summary(chk, shots, move) -> str:
+def _summary(lab, chk, shots, move) -> str:
     rep = chk.report
+    charts = rep["charts"]
     return (
-        f"{chk.path:<40} open {chk.open_seconds:4.1f} s  run {chk.run_seconds:5.1f} s  "
-        f"render {chk.render_seconds:4.1f} s  charts {rep['charts']['rendered']:>2}/"
-        f"{rep['charts']['total']:<2} (file {chk.stored_charts:>2})  widgets "
-        f"{rep['widgetRendered']:>2}  screenshots {len(shots):>2} "
-        f"({chk.shot_seconds:3.1f} s)  {move}"
+        f"{chk.path:<40} {time.monotonic() - lab.test_started:5.1f} s (open {chk.open_seconds:4.1f}"
+        f", run {chk.run_seconds:5.1f}, {len(shots):>2} screenshots {chk.shot_seconds:4.1f})  "
+        f"charts {charts['rendered']:>2}/{charts['total']:<2} (file {chk.stored_charts:>2})  "
+        f"widgets {rep['widgetRendered']:>2}  {move}"
     )
+
+
+def _screenshots(page, chk, stem: str):
+    t0 = time.monotonic()
+    shots = page.screenshots(stem)
+    chk.shot_seconds = time.monotonic() - t0
+    return shots
 
 
 def _lesson_ids(p):
@@ -69,14 +93,12 @@ def _lesson_ids(p):
 )
 def test_lesson_runs_and_renders(lab, notebook):
     rel = f"course/{notebook.name}"
-    chk = lab.check_notebook(rel, chart_outputs(notebook))
+    page, chk = lab.check(rel, chart_outputs(notebook), next_path=NEXT.get(rel))
     try:
-        t0 = time.monotonic()
-        shots = lab.screenshots(notebook.stem)
-        chk.shot_seconds = time.monotonic() - t0
+        shots = _screenshots(page, chk, notebook.stem)
         problems = list(chk.problems)
-        if lab.controls():
-            moved, tried = lab.move_something()
+        if page.controls():
+            moved, tried = page.move_something()
             move = f"moved: {tried[-1]}" if moved else "no change"
             if not moved:
                 problems.append(
@@ -86,10 +108,10 @@ def test_lesson_runs_and_renders(lab, notebook):
         else:
             move = "no controls"
             problems.append("the lesson shows no widget control to move")
-        labdriver.SUMMARY.append(_summary(chk, shots, move))
+        labdriver.SUMMARY.append(_summary(lab, chk, shots, move))
     finally:
-        lab.close_notebook()
-    _assert_clean(lab, problems, rel)
+        page.close_notebook()
+    _assert_clean(page, problems, rel)
 
 
 # ------------------------------------------------------------------- answer boxes
@@ -144,13 +166,12 @@ del _sl_probe
 """
 
 
-def _answer_box_round(lab, what: str) -> list[str]:
-    """Answer the first answer box wrongly, then rightly; return what went wrong."""
-    page = lab.page
-    boxes = page.locator(".sl-answer-box")
+def _answer_box_round(page, what: str) -> list[str]:
+    """Answer the first numeric answer box wrongly, then rightly; return what went wrong."""
+    boxes = page.page.locator(".sl-answer-box")
     if boxes.count() == 0:
         return [f"{what}: no .sl-answer-box on the page after running"]
-    out = lab.kernel_eval(PROBE)
+    out = page.kernel_eval(PROBE)
     try:
         kernel_boxes = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError) as exc:
@@ -184,7 +205,7 @@ def _answer_box_round(lab, what: str) -> list[str]:
         field.fill(repr(value))
         field.press("Enter")
         button.click()
-        ok = lab.wait_until(
+        ok = page.wait_until(
             "([el, start]) => el.innerText.trim().startsWith(start)",
             arg=[feedback.element_handle(), start],
             timeout=15,
@@ -200,52 +221,46 @@ def _answer_box_round(lab, what: str) -> list[str]:
 @pytest.mark.skipif(EXERCISE is None, reason="no exercise notebook with a widget answer box yet")
 def test_exercise_answer_box(lab):
     rel = f"exercises/{EXERCISE.name}"
-    chk = lab.check_notebook(rel, chart_outputs(EXERCISE), allow_tagged_errors=True)
+    page, chk = lab.check(
+        rel, chart_outputs(EXERCISE), next_path=NEXT.get(rel), allow_tagged_errors=True
+    )
     try:
-        problems = list(chk.problems) + _answer_box_round(lab, rel)
-        shots = lab.screenshots(EXERCISE.stem)
-        labdriver.SUMMARY.append(_summary(chk, shots, "answer box checked"))
+        problems = list(chk.problems) + _answer_box_round(page, rel)
+        shots = _screenshots(page, chk, EXERCISE.stem)
+        labdriver.SUMMARY.append(_summary(lab, chk, shots, "answer box checked"))
     finally:
-        lab.close_notebook()
-    _assert_clean(lab, problems, rel)
+        page.close_notebook()
+    _assert_clean(page, problems, rel)
 
 
 # ------------------------------------------------------------------- playground
 
 
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-@pytest.mark.skipif(not _has_module("smartlev.widgets"), reason="no smartlev.widgets yet")
+@pytest.mark.skipif(not HAS_PLAYGROUND, reason="no smartlev.widgets yet")
 def test_playground_scenario_updates_charts_and_table(lab):
-    rel = "_harness/playground.ipynb"
-    chk = lab.check_notebook(rel, 0)
+    page, chk = lab.check(PLAYGROUND, 0, next_path=NEXT.get(PLAYGROUND))
+    pw = page.page
+    root = ".sl-playground"
     try:
         problems = list(chk.problems)
-        root = ".sl-playground"
-        page = lab.page
-        if page.locator(root).count() == 0:
+        if pw.locator(root).count() == 0:
             problems.append("no .sl-playground on the page")
-        elif page.locator(f"{root} .sl-scenario select").count() == 0:
+        elif pw.locator(f"{root} .sl-scenario select").count() == 0:
             problems.append("the playground has no .sl-scenario dropdown")
-        elif page.locator(f"{root} .sl-metrics").count() == 0:
+        elif pw.locator(f"{root} .sl-metrics").count() == 0:
             problems.append("the playground has no .sl-metrics table")
         else:
-            lab.wait_charts(root, minimum=1, timeout=30)
-            before = lab.snapshot(root)
-            metrics_before = page.locator(f"{root} .sl-metrics").first.inner_text()
+            page.wait_charts(root, minimum=1, timeout=30)
+            before = page.snapshot(root)
+            metrics_before = pw.locator(f"{root} .sl-metrics").first.inner_text()
             if before["charts"]["total"] == 0:
                 problems.append("the playground shows no chart")
-            select = page.locator(f"{root} .sl-scenario select").first
+            select = pw.locator(f"{root} .sl-scenario select").first
             options = select.locator("option").all_text_contents()
             current = select.evaluate("s => s.selectedIndex")
             new = (current + 1) % len(options)
             select.select_option(index=new)
-            changed = lab.wait_until(
+            changed = page.wait_until(
                 """([root, before, metrics]) => {
                      if (!window.__sl.kernelIdle()) return false;
                      const now = window.__sl.snapshot(root, null);
@@ -257,18 +272,18 @@ def test_playground_scenario_updates_charts_and_table(lab):
                 timeout=60,
             )
             if not changed:
-                after = lab.snapshot(root)
+                after = page.snapshot(root)
+                metrics_after = pw.locator(f"{root} .sl-metrics").first.inner_text()
                 problems.append(
                     f"scenario {options[current]!r} -> {options[new]!r}: charts changed "
                     f"{after['graphics'] != before['graphics']}, table changed "
-                    f"{page.locator(root + ' .sl-metrics').first.inner_text() != metrics_before}, "
-                    f"charts rendered {after['charts']}"
+                    f"{metrics_after != metrics_before}, charts rendered {after['charts']}"
                 )
-        shots = lab.screenshots("playground")
-        labdriver.SUMMARY.append(_summary(chk, shots, "scenario changed"))
+        shots = _screenshots(page, chk, "playground")
+        labdriver.SUMMARY.append(_summary(lab, chk, shots, "scenario changed"))
     finally:
-        lab.close_notebook()
-    _assert_clean(lab, problems, "playground")
+        page.close_notebook()
+    _assert_clean(page, problems, "playground")
 
 
 # ------------------------------------------------------------------- the harness itself
@@ -276,29 +291,27 @@ def test_playground_scenario_updates_charts_and_table(lab):
 
 def test_harness_passes_a_healthy_notebook(lab):
     """Two charts, a slider that redraws, an answer box: everything must pass."""
-    rel = "_harness/healthy.ipynb"
-    nb = lab.server.root / rel
-    chk = lab.check_notebook(rel, chart_outputs(nb))
+    page, chk = lab.check(
+        HEALTHY, chart_outputs(lab.server.root / HEALTHY), next_path=NEXT.get(HEALTHY)
+    )
     try:
         problems = list(chk.problems)
         assert chk.report["charts"]["total"] >= 3, chk.report
-        moved, tried = lab.move_something()
+        moved, tried = page.move_something()
         if not moved:
             problems.append(f"slider moved but nothing changed: {tried}")
-        problems += _answer_box_round(lab, rel)
-        labdriver.SUMMARY.append(_summary(chk, [], "slider moved, answer box checked"))
+        problems += _answer_box_round(page, HEALTHY)
+        labdriver.SUMMARY.append(_summary(lab, chk, [], "slider moved, answer box checked"))
     finally:
-        lab.close_notebook()
-    _assert_clean(lab, problems, rel)
+        page.close_notebook()
+    _assert_clean(page, problems, HEALTHY)
 
 
 def test_harness_reports_errors_cdn_charts_and_foreign_hosts(lab):
     """An error, a chart that needs a CDN and a remote image must all be reported."""
-    rel = "_harness/broken.ipynb"
-    nb = lab.server.root / rel
-    chk = lab.check_notebook(rel, chart_outputs(nb), render_timeout=5)
-    lab.close_notebook()
-    text = "\n".join(chk.problems + _offline_problems(lab))
+    page, chk = lab.check(BROKEN, chart_outputs(lab.server.root / BROKEN), render_timeout=5)
+    page.close_notebook()
+    text = "\n".join(chk.problems + page.offline_problems())
     assert "ZeroDivisionError" in text, text
     assert "expected at least 2" in text, text
     assert "example.com" in text, text
