@@ -531,6 +531,11 @@ class LabPage:
             self.console_errors.append(msg.text[:300])
 
     def load(self) -> None:
+        self.load_start()
+        self.load_finish()
+
+    def load_start(self) -> None:
+        """Create the browser context and start loading JupyterLab."""
         if self.context is not None:
             self.context.close()
         self.context = self.browser.new_context(
@@ -543,7 +548,11 @@ class LabPage:
         page.on("pageerror", lambda e: self.console_errors.append(f"pageerror: {e}"[:300]))
         page.set_default_timeout(30_000)
         self.page = page
-        page.goto(f"{self.server.url}/lab?reset&token={self.server.token}")
+        page.goto(f"{self.server.url}/lab?reset&token={self.server.token}", wait_until="commit")
+
+    def load_finish(self) -> None:
+        """Wait until JupyterLab has started and install the page helpers."""
+        page = self.page
         page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.commands", timeout=60_000
         )
@@ -724,10 +733,16 @@ class LabPage:
             probs.append(f"status bar does not read Idle: {rep['status']!r}")
         return chk
 
-    def screenshots(self, stem: str, max_pages: int = 40) -> list[Path]:
-        """Save the open notebook page by page (top to bottom) under build/screenshots/."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob(f"{stem}-p*.*"):
+    def screenshots(self, max_pages: int = 40) -> list[Path]:
+        """Save the open notebook page by page, top to bottom, under build/screenshots/.
+
+        ``course/00_welcome.ipynb`` gives ``build/screenshots/course/00_welcome-p01.jpg``...
+        """
+        rel = Path(self.current)
+        folder = SCREENSHOTS / rel.parent
+        stem = rel.stem
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"{stem}-p*.*"):
             old.unlink()
         dims = self.page.evaluate(
             """() => { const b = window.__sl.scrollBox();
@@ -744,7 +759,7 @@ class LabPage:
             if i >= max_pages:
                 break
             self.page.evaluate("t => { window.__sl.scrollBox().scrollTop = t; }", top)
-            path = SCREENSHOTS / f"{stem}-p{i + 1:02d}.jpg"
+            path = folder / f"{stem}-p{i + 1:02d}.jpg"
             self.page.screenshot(path=str(path), type="jpeg", quality=80, animations="disabled")
             saved.append(path)
         self.page.evaluate("() => { window.__sl.scrollBox().scrollTop = 0; }")
@@ -804,7 +819,7 @@ class LabPage:
         raise ValueError(f"unknown control kind {kind!r}")
 
     def move_something(
-        self, root_sel: str | None = None, max_controls: int = 4, wait: float = 12.0
+        self, root_sel: str | None = None, max_controls: int = 4, wait: float = 30.0
     ) -> tuple[bool, list[str]]:
         """Move controls one at a time until a chart or a number in an output changes."""
         tried = []
@@ -872,7 +887,9 @@ class LabPool:
 
     def load(self) -> None:
         for page in self.pages:
-            page.load()
+            page.load_start()
+        for page in self.pages:
+            page.load_finish()
 
     def close(self) -> None:
         for page in self.pages:

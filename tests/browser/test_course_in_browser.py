@@ -68,16 +68,16 @@ def _summary(lab, chk, shots, move) -> str:
     rep = chk.report
     charts = rep["charts"]
     return (
-        f"{chk.path:<40} {time.monotonic() - lab.test_started:5.1f} s (open {chk.open_seconds:4.1f}"
+        f"{chk.path:<44} {time.monotonic() - lab.test_started:5.1f} s (open {chk.open_seconds:4.1f}"
         f", run {chk.run_seconds:5.1f}, {len(shots):>2} screenshots {chk.shot_seconds:4.1f})  "
         f"charts {charts['rendered']:>2}/{charts['total']:<2} (file {chk.stored_charts:>2})  "
         f"widgets {rep['widgetRendered']:>2}  {move}"
     )
 
 
-def _screenshots(page, chk, stem: str):
+def _screenshots(page, chk):
     t0 = time.monotonic()
-    shots = page.screenshots(stem)
+    shots = page.screenshots()
     chk.shot_seconds = time.monotonic() - t0
     return shots
 
@@ -95,7 +95,7 @@ def test_lesson_runs_and_renders(lab, notebook):
     rel = f"course/{notebook.name}"
     page, chk = lab.check(rel, chart_outputs(notebook), next_path=NEXT.get(rel))
     try:
-        shots = _screenshots(page, chk, notebook.stem)
+        shots = _screenshots(page, chk)
         problems = list(chk.problems)
         if page.controls():
             moved, tried = page.move_something()
@@ -226,7 +226,7 @@ def test_exercise_answer_box(lab):
     )
     try:
         problems = list(chk.problems) + _answer_box_round(page, rel)
-        shots = _screenshots(page, chk, EXERCISE.stem)
+        shots = _screenshots(page, chk)
         labdriver.SUMMARY.append(_summary(lab, chk, shots, "answer box checked"))
     finally:
         page.close_notebook()
@@ -279,7 +279,7 @@ def test_playground_scenario_updates_charts_and_table(lab):
                     f"{after['graphics'] != before['graphics']}, table changed "
                     f"{metrics_after != metrics_before}, charts rendered {after['charts']}"
                 )
-        shots = _screenshots(page, chk, "playground")
+        shots = _screenshots(page, chk)
         labdriver.SUMMARY.append(_summary(lab, chk, shots, "scenario changed"))
     finally:
         page.close_notebook()
@@ -309,7 +309,7 @@ def test_harness_passes_a_healthy_notebook(lab):
 
 def test_harness_reports_errors_cdn_charts_and_foreign_hosts(lab):
     """An error, a chart that needs a CDN and a remote image must all be reported."""
-    page, chk = lab.check(BROKEN, chart_outputs(lab.server.root / BROKEN), render_timeout=5)
+    page, chk = lab.check(BROKEN, chart_outputs(lab.server.root / BROKEN), render_timeout=3)
     page.close_notebook()
     text = "\n".join(chk.problems + page.offline_problems())
     assert "ZeroDivisionError" in text, text
