@@ -150,7 +150,8 @@ StructuredLeverage, got '3x' (str)
         it = tqdm(starts, desc=f"{getattr(product, 'name', 'product')}", unit="chunk")
     for start in it:
         prices = market.path_range(start, min(start + chunk, paths))
-        parts.append(_run_chunk(product, prices, market.steps_per_day, history))
+        run = _run_fixed_units if _fixed_units(product) else _run_chunk
+        parts.append(run(product, prices, market.steps_per_day, history))
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if parts[0][k] is not None}
     return Result(
         product=product,
@@ -174,6 +175,81 @@ StructuredLeverage, got '3x' (str)
         leverage_min=out["leverage_min"],
         leverage_max=out["leverage_max"],
     )
+
+
+def _fixed_units(product) -> bool:
+    """Products that never trade after entry and whose costs do not depend on NAV."""
+    return isinstance(product, Spot) or (isinstance(product, Perpetual) and product.tiers is None)
+
+
+def _run_fixed_units(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
+    r"""Spot and perpetuals without tiers, with no time loop.
+
+    Units never change, so the notional is :math:`n_t = u\,S_t/S_0` and cash only moves by
+    the entry fee and funding: :math:`c_t = 1 - u - \mathrm{fee}\,|n_1| - \sum_{j \le t}
+    f_j n_j`. Liquidation is the first step with :math:`c_t + n_t \le m |n_t|`. This is the
+    kernel's recursion written in closed form (the same numbers up to rounding).
+    """
+    P, T = prices.shape[0], prices.shape[1] - 1
+    x = prices / prices[:, :1]
+    liq = isinstance(product, Perpetual)
+    u = product.sign * product.leverage if liq else 1.0
+    n = u * x
+    fees = np.zeros(P)
+    fund = np.zeros(P)
+    event = np.full(P, -1, dtype=np.int64)
+    dead = np.zeros(P, dtype=bool)
+    if not liq:
+        nav = x.copy()
+    else:
+        cash = np.full(x.shape, 1.0 - u)
+        if product.fee:
+            fees = product.fee * np.abs(n[:, 1])
+            cash[:, 1:] -= fees[:, None]
+        if product.funding_rate:
+            marks = _funding_marks(T, steps_per_day)
+            flows = np.zeros_like(x)
+            flows[:, 1:] = n[:, 1:] * (product.funding_rate * marks)
+            np.cumsum(flows, axis=1, out=flows)
+            cash -= flows
+        nav = cash + n
+        bad = nav <= product.maintenance_margin * np.abs(n)
+        bad[:, 0] = False
+        dead = bad.any(axis=1)
+        if dead.any():
+            first = np.argmax(bad, axis=1)
+            event[dead] = first[dead]
+            after = np.arange(T + 1)[None, :] >= np.where(dead, first, T + 1)[:, None]
+            nav[after] = 0.0
+            n = np.where(after, 0.0, n)
+        if product.funding_rate:
+            stop = np.where(dead, event, T)
+            fund = flows[np.arange(P), stop]
+    stats = _Stats(P, steps_per_day)
+    stats.add(nav.T, n.T, bool(dead.any()))  # transposed views: no copy
+    reason = None
+    if history:
+        reason = np.zeros(nav.shape, dtype=np.int8)
+        reason[:, 0] = ENTRY
+        reason[dead, event[dead]] = LIQUIDATED
+    out = {
+        "final_nav": nav[:, -1].copy(),
+        "rebalances": np.zeros(P, dtype=np.int64),
+        "liquidated": dead if liq else np.zeros(P, dtype=bool),
+        "wiped_out": np.zeros(P, dtype=bool),
+        "event_step": event,
+        "fees_paid": fees,
+        "funding_paid": fund,
+        "trading_costs": np.zeros(P),
+        **stats.finish(),
+        "max_drawdown": _drawdown(nav),
+        "nav": nav if history else None,
+        "leverage": None,
+        "reason": reason if liq else None,
+    }
+    if history:
+        out["leverage"] = np.divide(n, nav, out=np.zeros_like(n), where=nav > 0)
+    return out
 
 
 def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
