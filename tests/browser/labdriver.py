@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +33,6 @@ VEGA_MIME_TYPES = (
     "application/vnd.vegalite.v4+json",
     "application/vnd.vega.v5+json",
 )
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # Text that only shows up on the page when a chart or a widget failed to render.
 FAILURE_TEXTS = (
     "renderer has not been properly enabled",
@@ -77,17 +75,8 @@ def chart_outputs(nb_path: Path) -> int:
     return max(count, int(hint))
 
 
-def widget_outputs(nb_path: Path) -> int:
-    """Number of widget views stored in a notebook file."""
-    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
-    return sum(
-        WIDGET_MIME in (out.get("data") or {})
-        for cell in nb.get("cells", [])
-        for out in cell.get("outputs", []) or []
-    )
-
-
 def source_text(nb_path: Path) -> str:
+    """All cell sources of a notebook file, joined."""
     nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
     parts = []
     for cell in nb.get("cells", []):
@@ -216,16 +205,6 @@ class LabServer:
         self.stop()
         raise RuntimeError(f"JupyterLab did not answer within {timeout:.0f} s:\n{self.log_tail()}")
 
-    def api(self, method: str, path: str):
-        req = urllib.request.Request(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-        )
-        with urllib.request.urlopen(req, timeout=10) as r:
-            body = r.read()
-        return json.loads(body) if body else None
-
     def log_tail(self, n: int = 60) -> str:
         try:
             lines = self.log_path.read_text(errors="replace").splitlines()
@@ -281,10 +260,6 @@ def make_root(dest: Path, extra: dict[str, object] | None = None) -> Path:
 
         nbformat.write(nb, p)
     return dest
-
-
-def tmp_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix))
 
 
 # --------------------------------------------------------------------------- in the page
@@ -494,7 +469,6 @@ class NotebookCheck:
     run_seconds: float = 0.0
     render_seconds: float = 0.0
     shot_seconds: float = 0.0
-    widget_move: str = ""
 
 
 class LabPage:
