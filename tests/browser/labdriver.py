@@ -304,12 +304,17 @@ PAGE_HELPERS = r"""
     a.shell.activateById(sl.panel.id);
     return await a.commands.execute('notebook:run-all-cells');
   };
-  sl.waitFor = (pred, ms, what) => new Promise((resolve, reject) => {
+  sl.kernelDead = (panel) => {
+    const s = (panel || sl.panel).sessionContext;
+    return s.kernelDisplayStatus === 'dead' || s.kernelDisplayStatus === 'autorestarting';
+  };
+  sl.waitFor = (pred, ms, what, fail) => new Promise((resolve, reject) => {
     const t0 = Date.now();
     const tick = () => {
       let ok = false;
       try { ok = pred(); } catch (e) { ok = false; }
-      if (ok) resolve();
+      if (fail && fail()) reject(new Error('the kernel died while waiting for ' + what));
+      else if (ok) resolve();
       else if (Date.now() - t0 > ms) reject(new Error('timed out waiting for ' + what));
       else setTimeout(tick, 100);
     };
@@ -327,7 +332,8 @@ PAGE_HELPERS = r"""
     const t1 = performance.now();
     a.shell.activateById(panel.id);
     const ok = await a.commands.execute('notebook:run-all-cells');
-    await sl.waitFor(() => sl.kernelIdle(panel), runMs, 'the kernel to finish ' + path);
+    await sl.waitFor(() => sl.kernelIdle(panel), runMs, 'the kernel to finish ' + path,
+                     () => sl.kernelDead(panel));
     return { ok: !!ok, open: (t1 - t0) / 1000, run: (performance.now() - t1) / 1000 };
   };
   sl.dialogs = () => Array.from(document.querySelectorAll('.jp-Dialog'))
@@ -439,6 +445,12 @@ PAGE_HELPERS = r"""
     return n.querySelector('.jp-WindowedPanel-outer') || n;
   };
   sl.close = async () => {
+    // Dismiss what a failed notebook left open (kernel died, save changes...).
+    for (const d of document.querySelectorAll('.jp-Dialog')) {
+      const b = d.querySelector('.jp-Dialog-button.jp-mod-reject') ||
+                d.querySelector('.jp-Dialog-button');
+      if (b) b.click();
+    }
     const p = sl.panel;
     if (!p) return;
     sl.panel = null;
