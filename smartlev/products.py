@@ -660,7 +660,8 @@ class _SmartController(_Controller):
             if scheduled:
                 reason = np.full(lev.shape, SCHEDULE, dtype=np.int8)
             else:
-                reason = np.where(lev > self.hi + p.tolerance, CAP, POLICY).astype(np.int8)
+                usual = POLICY if self.st.needs_tolerance else BAND
+                reason = np.where(lev > self.hi + p.tolerance, CAP, usual).astype(np.int8)
             if tripped is not None:
                 reason[tripped] = BREAKER
         return need, self.s * tgt, reason

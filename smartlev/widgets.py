@@ -46,6 +46,7 @@ __all__ = [
     "playground_update_seconds",
     "make_market",
     "metrics_html",
+    "show_chart",
     "decay_explorer",
     "liquidation_explorer",
     "path_explorer",
@@ -142,9 +143,28 @@ def _bundle(chart) -> dict:
     }
 
 
-def _show(out: widgets.Output, chart) -> None:
-    """Replace what an Output area shows by one chart (no flicker, no kernel needed)."""
+def show_chart(out: widgets.Output, chart) -> None:
+    """Replace what an Output area shows by one chart.
+
+    Use it in a widget callback instead of ``with out: display(chart)``: it sets the
+    Output's content directly, so nothing flickers, nothing leaks into the cell's own
+    output when the notebook runs without a front end (nbval), and no kernel round trip
+    is needed.
+
+    Examples
+    --------
+    >>> import ipywidgets as widgets
+    >>> from smartlev import plots
+    >>> out = widgets.Output()
+    >>> show_chart(out, plots.line_chart(
+    ...     __import__("pandas").DataFrame({"x": [0, 1], "y": [1, 2]}), "x", "y", title="t"))
+    >>> sorted(out.outputs[0]["data"])[0]
+    'application/vnd.vegalite.v5+json'
+    """
     out.outputs = ({"output_type": "display_data", "data": _bundle(chart), "metadata": {}},)
+
+
+_show = show_chart
 
 
 def _show_text(out: widgets.Output, text: str) -> None:

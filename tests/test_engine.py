@@ -339,3 +339,12 @@ def test_large_lazy_run_keeps_only_final_values():
     r = sl.simulate(sl.LeveragedToken(3), m, history=False, chunk_paths=1024)
     assert r.nav is None and r.final_nav.shape == (5000,)
     assert m.is_lazy  # the market was never materialised
+
+
+def test_band_policy_exits_are_recorded_as_band():
+    m = sl.Market.from_prices([100.0, 100.0, 90.0, 80.0, 85.0])
+    p = sl.SmartLeverage(policy=sl.BandPolicy(2.0, (1.5, 2.5)), circuit_breaker=None)
+    r = sl.simulate(p, m)
+    traded = r.reason[0, 1:][r.reason[0, 1:] > 0]
+    assert traded.size and set(traded.tolist()) <= {3, 4}
+    assert sl.REASONS[3] == "band"
