@@ -2,9 +2,9 @@
 
 ``healthy()`` draws two charts, shows a slider that redraws a chart and a number in an
 Output widget, and an answer box that follows the course's DOM contract; the harness
-must pass it. ``broken()`` has an error, a chart drawn with a CDN renderer and an image
-from another host; the harness must report all three. ``playground()`` calls the
-course's playground widget.
+must pass it. ``broken()`` has an error, a chart drawn with a CDN renderer, an image
+from another host and a slider wired to nothing; the harness must report all four.
+``playground()`` calls the course's playground widget.
 """
 
 from __future__ import annotations
@@ -92,13 +92,14 @@ def healthy():
 
 
 def broken():
-    """A chart drawn through a CDN renderer, a remote image and an error."""
+    """A chart drawn through a CDN renderer, a remote image, a dead slider and an error."""
     return _nb(
         [
             SETUP,
             TWO_CHARTS[0],
             'alt.renderers.enable("default")\n' + TWO_CHARTS[1],
             'display(HTML(\'<img src="https://example.com/logo.png" alt="remote">\'))',
+            'widgets.IntSlider(value=3, min=1, max=10, description="moves nothing")',
             "1 / 0",
         ],
         min_charts=2,

@@ -382,7 +382,8 @@ PAGE_HELPERS = r"""
              charts: sl.charts(node), failures, unrendered, cells: cells.length,
              dialogs: sl.dialogs(), status: sl.statusText() };
   };
-  // Fingerprint of what the outputs show, leaving out one control (the one being moved).
+  // Fingerprint of the numbers and charts the outputs show, leaving out one control
+  // (the one being moved: its own readout changes by definition).
   sl.snapshot = (rootSel, excludeSel) => {
     const root = rootSel ? document.querySelector(rootSel) : sl.panel.content.node;
     if (!root) return null;
@@ -407,8 +408,9 @@ PAGE_HELPERS = r"""
       try { graphics.push(sl.hash(c.toDataURL())); } catch (e) { graphics.push('?'); }
     }
     for (const s of root.querySelectorAll(VEGA + ' svg.marks')) graphics.push(sl.hash(s.outerHTML));
-    return { text: sl.hash(parts.join('\n')), graphics: graphics.join(','),
-             charts: sl.charts(root) };
+    const text = parts.join('\n');
+    const numbers = (text.match(/\d+(?:[.,]\d+)*/g) || []).join(' ');
+    return { numbers: sl.hash(numbers), graphics: graphics.join(','), charts: sl.charts(root) };
   };
   // Controls a learner can move, in page order, outside answer boxes.
   sl.controls = (rootSel) => {
@@ -819,7 +821,7 @@ class LabPage:
                      if (!window.__sl.kernelIdle()) return false;
                      const now = window.__sl.snapshot(r, x);
                      if (!now || now.charts.rendered < now.charts.total) return false;
-                     return now.text !== before.text || now.graphics !== before.graphics;
+                     return now.numbers !== before.numbers || now.graphics !== before.graphics;
                    }""",
                 arg=[root_sel, exclude, before],
                 timeout=wait,

@@ -308,9 +308,13 @@ def test_harness_passes_a_healthy_notebook(lab):
 
 
 def test_harness_reports_errors_cdn_charts_and_foreign_hosts(lab):
-    """An error, a chart that needs a CDN and a remote image must all be reported."""
+    """An error, a chart that needs a CDN, a remote image and a dead slider are all caught."""
     page, chk = lab.check(BROKEN, chart_outputs(lab.server.root / BROKEN), render_timeout=3)
-    page.close_notebook()
+    try:
+        moved, tried = page.move_something(wait=3)
+    finally:
+        page.close_notebook()
+    assert tried and not moved, tried
     text = "\n".join(chk.problems + page.offline_problems())
     assert "ZeroDivisionError" in text, text
     assert "expected at least 2" in text, text
