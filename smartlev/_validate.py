@@ -118,6 +118,7 @@ def check_prices(prices: object, name: str = "prices") -> np.ndarray:
     if bad.any():
         p, t = np.argwhere(bad)[0]
         raise ValueError(
-            f"{name} must be finite and > 0, got {float(arr[p, t])!r} at path {int(p)}, point {int(t)}"
+            f"{name} must be finite and > 0, got {float(arr[p, t])!r} "
+            f"at path {int(p)}, point {int(t)}"
         )
     return np.ascontiguousarray(arr)
