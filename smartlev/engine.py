@@ -352,16 +352,20 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             d = ctrl.decide(t, r, nav, n)
             if d is not None:
                 mask, target, why = d
-                np.multiply(target, nav, out=tmp)  # new notional
+                # the trade, as a blend (no masked writes: they branch and are slow)
+                np.multiply(target, nav, out=tmp)  # wanted notional
+                tmp -= n
+                tmp *= mask  # change of notional, 0 where no trade
                 if tc:
-                    cost = tc * np.abs(tmp - n)
-                    cost[~mask] = 0.0
+                    cost = np.abs(tmp)
+                    cost *= tc
                     nav -= cost
                     c -= cost
                     tcost += cost
-                np.copyto(n, tmp, where=mask)
-                np.divide(n, s_t, out=u, where=mask)
-                np.subtract(nav, n, out=c, where=mask)
+                n += tmp
+                c -= tmp  # cash pays for what is bought
+                tmp /= s_t
+                u += tmp
                 rebal += mask
                 if reasons:
                     np.copyto(reason_h[t], why, where=mask)

@@ -613,8 +613,8 @@ class _SmartController(_Controller):
         self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
         self.cb = p.circuit_breaker
         self.cool_steps = int(round(p.cooldown_days * steps_per_day))
-        self.cool = np.zeros(paths, dtype=np.int64)
-        self.cooling = False
+        self.until = np.full(paths, -1, dtype=np.int64)  # last step of each path's cool-down
+        self.last_cool = -1
         self.lev = np.empty(paths)
         self.tgt = np.empty(paths)
         self.tmp = np.empty(paths)
@@ -628,19 +628,19 @@ class _SmartController(_Controller):
         np.divide(n, nav, out=lev)
         np.abs(lev, out=lev)
         raw = self.st.target(r, nav, lev)
-        np.clip(raw, self.lo, self.hi, out=tgt)
+        np.maximum(raw, self.lo, out=tgt)
+        np.minimum(tgt, self.hi, out=tgt)
         tripped = None
         if self.cb is not None:
             adverse = (r <= -self.cb) if self.s > 0 else (r >= self.cb)
             if adverse.any():
                 tripped = adverse & (nav > 0)
-                self.cool[tripped] = self.cool_steps + 1
-                self.cooling = True
-        if self.cooling:
-            cooling = self.cool > 0
-            np.minimum(tgt, p.breaker_leverage, out=tgt, where=cooling)
-            self.cool[cooling] -= 1
-            self.cooling = bool(cooling.any())
+                # the breaker holds from this step to cool_steps steps later
+                np.maximum(self.until, np.where(tripped, t + self.cool_steps, -1), out=self.until)
+                self.last_cool = max(self.last_cool, t + self.cool_steps)
+        if t <= self.last_cool:
+            cap = np.where(self.until >= t, p.breaker_leverage, np.inf)
+            np.minimum(tgt, cap, out=tgt)
         scheduled = bool(self.every) and t % self.every == 0
         if scheduled:
             np.greater(nav, 0.0, out=need)
