@@ -204,7 +204,7 @@ def _run_fixed_units(product, prices: np.ndarray, steps_per_day: int, history: b
     else:
         cash = np.full(x.shape, 1.0 - u)
         if product.fee:
-            fees = product.fee * np.abs(n[:, 1])
+            fees = np.full(P, product.fee * abs(u))  # on the entry notional
             cash[:, 1:] -= fees[:, None]
         if product.funding_rate:
             marks = _funding_marks(T, steps_per_day)
@@ -309,9 +309,8 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             np.multiply(u, s_t, out=n)
             np.add(c, n, out=nav)
             # costs, taken from cash
-            if t == 1 and entry_fee:
-                np.abs(n, out=tmp)
-                tmp *= entry_fee
+            if t == 1 and entry_fee:  # taker fee on the entry notional
+                tmp.fill(entry_fee * abs(float(ctrl.initial)))
                 c -= tmp
                 nav -= tmp
                 fees += tmp

@@ -370,7 +370,8 @@ class Perpetual:
         Maintenance margin rate on the position value at the mark price (Binance
         convention, no tier deduction). Must be below ``1 / leverage``.
     fee : float
-        Taker fee per unit of notional, paid on opening (booked with the first step).
+        Taker fee per unit of notional, paid on the entry notional (``fee x leverage`` of
+        the margin, booked with the first step).
     funding_rate : float
         Funding per 8 hours on the notional at each funding time; positive rates cost
         longs and pay shorts.
@@ -632,7 +633,9 @@ class _SmartController(_Controller):
         np.minimum(tgt, self.hi, out=tgt)
         tripped = None
         if self.cb is not None:
-            adverse = (r <= -self.cb) if self.s > 0 else (r >= self.cb)
+            # 1e-12: an exact 10 % fall computed in floating point still trips a 10 % breaker
+            cb = self.cb - 1e-12
+            adverse = (r <= -cb) if self.s > 0 else (r >= cb)
             if adverse.any():
                 tripped = adverse & (nav > 0)
                 # the breaker holds from this step to cool_steps steps later

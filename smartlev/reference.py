@@ -89,7 +89,7 @@ def simulate_path(product, prices, steps_per_day: int = 1) -> dict[str, list[flo
         notional *= 1.0 + r
         # 2. costs
         if t == 1 and isinstance(product, Perpetual) and product.fee:
-            nav -= product.fee * abs(notional)
+            nav -= product.fee * product.leverage  # taker fee on the entry notional
         if fee_day:
             nav -= max(nav, 0.0) * fee_day / steps_per_day
         marks = (t * 3) // steps_per_day - ((t - 1) * 3) // steps_per_day
@@ -131,7 +131,7 @@ def simulate_path(product, prices, steps_per_day: int = 1) -> dict[str, list[flo
                 want = max(pol.multiplier * (1 - floor / nav), 0.0)
             want = min(max(want, product.min_leverage), product.max_leverage)
             tripped = False
-            if product.circuit_breaker is not None and sign * r <= -product.circuit_breaker:
+            if product.circuit_breaker is not None and sign * r <= -product.circuit_breaker + 1e-12:
                 cool = round(product.cooldown_days * steps_per_day) + 1
                 tripped = True
             if cool > 0:

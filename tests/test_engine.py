@@ -348,3 +348,15 @@ def test_band_policy_exits_are_recorded_as_band():
     traded = r.reason[0, 1:][r.reason[0, 1:] > 0]
     assert traded.size and set(traded.tolist()) <= {3, 4}
     assert sl.REASONS[3] == "band"
+
+
+def test_perpetual_fee_is_charged_on_the_entry_notional():
+    r = sl.simulate(sl.Perpetual(10.0, fee=0.0005), sl.Market.from_prices([100.0, 96.0]))
+    assert r.fees_paid[0] == pytest.approx(10 * 0.0005)
+    assert r.final_nav[0] == pytest.approx(1 - 0.4 - 0.005)
+
+
+def test_exact_ten_percent_fall_trips_a_ten_percent_breaker():
+    p = sl.SmartLeverage(policy=sl.BandPolicy(3.0, (2.0, 4.0)), circuit_breaker=0.10)
+    r = sl.simulate(p, sl.Market.from_prices([100.0, 90.0, 91.0]))
+    assert r.reason[0, 1] == 5
