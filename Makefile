@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NBVAL  := --nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=120
 
-.PHONY: venv lab test test-fast lint bench notebooks exercises browser-deps sample-data clean
+.PHONY: venv lab test test-fast test-browser lint bench notebooks exercises browser-deps sample-data clean
 
 venv: $(STAMP)
 
@@ -35,6 +35,13 @@ test: $(STAMP) browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider --nbval $(NBVAL) course solutions
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax $(NBVAL) exercises
 
+## quicker loop while developing: everything but the browser and the notebooks
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests smartlev --ignore=tests/browser
+
+test-browser: $(STAMP) browser-deps
+	$(PY) -m pytest -q -p no:cacheprovider tests/browser
+
 lint: $(STAMP)
 	$(PY) -m ruff check smartlev tests benchmarks
 
@@ -48,6 +55,10 @@ notebooks: $(STAMP)
 ## regenerate exercises/ from solutions/
 exercises: $(STAMP)
 	$(PY) -m smartlev.make_exercises solutions exercises
+
+## regenerate the synthetic sample price file used by lesson 04
+sample-data: $(STAMP)
+	$(PY) -m smartlev.data course/data/sample_synthetic_btcusdt_1d.csv
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
