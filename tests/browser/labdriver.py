@@ -289,12 +289,23 @@ PAGE_HELPERS = r"""
   sl.kernelIdle = (panel) => {
     const p = panel || sl.panel;
     const k = p && p.sessionContext.session && p.sessionContext.session.kernel;
-    if (!k || k.status !== 'idle' || p.sessionContext.kernelDisplayStatus !== 'idle') return false;
-    for (const c of p.content.widgets) {
-      if (c.model.type === 'code' && c.model.executionState === 'running') return false;
+    let busy = !k || k.status !== 'idle' || p.sessionContext.kernelDisplayStatus !== 'idle';
+    if (!busy) {
+      for (const c of p.content.widgets) {
+        if (c.model.type !== 'code') continue;
+        // a queued cell shows [*] before the kernel starts it
+        const prompt = c.node.querySelector('.jp-InputPrompt');
+        if (c.model.executionState === 'running' ||
+            (prompt && prompt.textContent.includes('*'))) { busy = true; break; }
+      }
     }
-    return true;
+    if (busy) { if (p) p.__slIdleSince = null; return false; }
+    // between two queued cells the kernel is idle for a moment: ask for a steady idle
+    const now = Date.now();
+    if (!p.__slIdleSince) p.__slIdleSince = now;
+    return now - p.__slIdleSince >= 1000;
   };
+  sl.kernelIdleReset = (panel) => { const p = panel || sl.panel; if (p) p.__slIdleSince = null; };
   sl.statusText = () => {
     const items = document.querySelectorAll('#jp-main-statusbar .jp-StatusBar-TextItem');
     return Array.from(items).map(e => e.textContent).join(' | ');
@@ -683,6 +694,9 @@ class LabPage:
             timeout=render_timeout,
         )
         self.wait_charts(minimum=stored_charts, timeout=render_timeout)
+        # the status bar follows the kernel with a delay (and shows "Uploading" while the
+        # notebook is saved): give it time to settle before reading it
+        self.wait_until("() => window.__sl.statusText().includes('Idle')", timeout=30)
         chk.render_seconds = time.monotonic() - t0
         rep = self.report()
         chk.report = rep
