@@ -38,6 +38,7 @@ __all__ = ["simulate", "compare"]
 
 _PRODUCTS = (Spot, LeveragedToken, Perpetual, SmartLeverage, StructuredLeverage)
 _BLOCK = 256
+_CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
 
 
 def _funding_marks(steps: int, steps_per_day: int) -> np.ndarray:
@@ -134,11 +135,15 @@ StructuredLeverage, got '3x' (str)
     if isinstance(product, StructuredLeverage):
         return _simulate_structured(product, market, history=history)
     paths, steps = market.paths, market.steps
-    chunk = (
-        _default_chunk(paths, steps, history)
-        if chunk_paths is None
-        else check_int("chunk_paths", chunk_paths, low=1)
-    )
+    if chunk_paths is None:
+        chunk = _default_chunk(paths, steps, history)
+        bs = market._block_size
+        if market.is_lazy and chunk > bs:
+            # whole generator blocks per chunk: equal-sized buffers are reused, so memory
+            # stays flat however many chunks a large run has
+            chunk = min(paths, bs * max(1, round(chunk / bs)))
+    else:
+        chunk = check_int("chunk_paths", chunk_paths, low=1)
     if progress is None:
         progress = paths * steps > 50_000_000 and paths > chunk
     parts = []
@@ -150,7 +155,10 @@ StructuredLeverage, got '3x' (str)
         it = tqdm(starts, desc=f"{getattr(product, 'name', 'product')}", unit="chunk")
     for start in it:
         prices = market.path_range(start, min(start + chunk, paths))
-        run = _run_fixed_units if _fixed_units(product) else _run_chunk
+        # small runs without trading need no time loop; large ones use the loop, whose
+        # memory does not grow with the number of steps
+        closed_form = _fixed_units(product) and prices.size <= _CLOSED_FORM_MAX
+        run = _run_fixed_units if closed_form else _run_chunk
         parts.append(run(product, prices, market.steps_per_day, history))
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if parts[0][k] is not None}
     return Result(

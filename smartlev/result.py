@@ -171,12 +171,21 @@ class _Stats:
         self.lev_max = np.zeros(paths)
         self.per_year = DAYS_PER_YEAR * steps_per_day
         self.first = True
+        self._buffers: dict[str, np.ndarray] = {}
 
     def add(self, nav: np.ndarray, notional: np.ndarray, some_dead: bool) -> None:
         """Fold rows ``(k, paths)`` in; row 0 overlaps the previous block's last row."""
+        k = nav.shape[0] - 1
+        if self.first:  # the first block's row 0 (the start) counts for leverage too
+            cur_nav, cur_n = nav, notional
+        else:
+            cur_nav, cur_n = nav[1:], notional[1:]
+        g = self._buffer("g", (k, nav.shape[1]))
+        lev = self._buffer("lev", cur_nav.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            g = nav[1:] / nav[:-1]
-            lev = np.abs(notional / nav) if self.first else np.abs(notional[1:] / nav[1:])
+            np.divide(nav[1:], nav[:-1], out=g)
+            np.divide(cur_n, cur_nav, out=lev)
+        np.abs(lev, out=lev)
         self.first = False
         if some_dead:
             ok = np.isfinite(g)
@@ -184,10 +193,10 @@ class _Stats:
             self.count_r += ok.sum(axis=0)
             live = np.isfinite(lev)
             self.lev_count += live.sum(axis=0)
-            lev_for_min = np.where(live, lev, np.inf)
             lev[~live] = 0.0
+            lev_for_min = np.where(live, lev, np.inf)
         else:
-            self.count_r += g.shape[0]
+            self.count_r += k
             self.lev_count += lev.shape[0]
             lev_for_min = lev
         self.s1 += g.sum(axis=0)
@@ -195,6 +204,13 @@ class _Stats:
         self.lev_sum += lev.sum(axis=0)
         np.minimum(self.lev_min, lev_for_min.min(axis=0), out=self.lev_min)
         np.maximum(self.lev_max, lev.max(axis=0), out=self.lev_max)
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A scratch array kept between blocks (fresh memory is slow to fault in)."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.size < shape[0] * shape[1]:
+            buf = self._buffers[name] = np.empty(shape[0] * shape[1])
+        return buf[: shape[0] * shape[1]].reshape(shape)
 
     def finish(self) -> dict[str, np.ndarray]:
         n = np.maximum(self.count_r, 1)

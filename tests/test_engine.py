@@ -360,3 +360,18 @@ def test_exact_ten_percent_fall_trips_a_ten_percent_breaker():
     p = sl.SmartLeverage(policy=sl.BandPolicy(3.0, (2.0, 4.0)), circuit_breaker=0.10)
     r = sl.simulate(p, sl.Market.from_prices([100.0, 90.0, 91.0]))
     assert r.reason[0, 1] == 5
+
+
+@pytest.mark.parametrize("product", [p for p in PRODUCTS if isinstance(p, (sl.Spot, sl.Perpetual))],
+                         ids=lambda p: p.name)
+def test_loop_and_closed_form_agree_for_products_that_never_trade(product, monkeypatch):
+    prices = random_prices(paths=6, steps=150, sigma=0.03, seed=7)
+    m = sl.Market.from_prices(prices, steps_per_day=24)
+    closed = sl.simulate(product, m)
+    monkeypatch.setattr(sl.engine, "_CLOSED_FORM_MAX", 0)
+    loop = sl.simulate(product, m)
+    assert_allclose(loop.nav, closed.nav, rtol=1e-9, atol=1e-12)
+    assert_allclose(loop.leverage, closed.leverage, rtol=1e-9, atol=1e-9)
+    assert (loop.event_step == closed.event_step).all()
+    for key in ("fees_paid", "funding_paid", "max_drawdown", "volatility", "leverage_mean"):
+        assert_allclose(getattr(loop, key), getattr(closed, key), rtol=1e-9, atol=1e-12)
