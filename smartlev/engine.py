@@ -66,9 +66,11 @@ def _time_major(prices: np.ndarray, tile: int = 256) -> np.ndarray:
 
 
 def _default_chunk(paths: int, steps: int, history: bool) -> int:
+    """Paths per chunk: all of them with history, else about 4,000 (measured fastest
+    here) and at most ~32 million prices (~270 MB) per chunk."""
     if history:
         return paths
-    return int(min(paths, max(64, min(8192, 2**24 // max(steps, 1)))))
+    return int(min(paths, max(64, min(4096, 2**25 // max(steps, 1)))))
 
 
 def simulate(
@@ -91,7 +93,7 @@ def simulate(
         100,000 hourly paths over a year fits in bounded memory.
     chunk_paths : int, optional
         Paths processed together (default: all when keeping history, otherwise about
-        16 million path-steps per chunk).
+        4,000, fewer for very long markets).
     progress : bool, optional
         Show a progress bar over chunks (default: when more than 50 million path-steps).
 
@@ -376,6 +378,15 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 rebal += mask
                 if reasons:
                     np.copyto(reason_h[t], why, where=mask)
+                if tc and nav.min() <= 0.0:  # the cost of the trade took the rest
+                    gone = (nav <= 0.0) & ~dead
+                    if gone.any():
+                        nav[gone] = n[gone] = u[gone] = c[gone] = 0.0
+                        dead |= gone
+                        event[gone] = t
+                        any_dead = True
+                        if reasons:
+                            reason_h[t][gone] = WIPED
             # statistics and record
             np.maximum(peak, nav, out=peak)
             np.divide(nav, peak, out=tmp)

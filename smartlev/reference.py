@@ -151,6 +151,9 @@ def simulate_path(product, prices, steps_per_day: int = 1) -> dict[str, list[flo
             nav -= cost_rate * abs(new_notional - notional)
             notional = new_notional
             rebalances += 1
+            if nav <= 0.0:  # the trade's cost took what was left
+                dead, event = True, t
+                nav, notional = 0.0, 0.0
         navs.append(nav)
         levs.append(notional / nav if nav > 0 else 0.0)
     return {"nav": navs, "leverage": levs, "rebalances": rebalances, "event_step": event}
