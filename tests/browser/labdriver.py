@@ -305,7 +305,6 @@ PAGE_HELPERS = r"""
     if (!p.__slIdleSince) p.__slIdleSince = now;
     return now - p.__slIdleSince >= 1000;
   };
-  sl.kernelIdleReset = (panel) => { const p = panel || sl.panel; if (p) p.__slIdleSince = null; };
   sl.statusText = () => {
     const items = document.querySelectorAll('#jp-main-statusbar .jp-StatusBar-TextItem');
     return Array.from(items).map(e => e.textContent).join(' | ');
