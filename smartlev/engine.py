@@ -37,7 +37,9 @@ from .result import Result, _Stats
 __all__ = ["simulate", "compare"]
 
 _PRODUCTS = (Spot, LeveragedToken, Perpetual, SmartLeverage, StructuredLeverage)
-_BLOCK = 256
+_ROWS = 32  # steps per block of the kernel when the product has no short schedule
+_WINDOW = 128  # steps of prices transposed at a time (a whole number of blocks)
+_TILE = 512  # paths per tile of that transposition
 _CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
 
 
@@ -252,13 +254,23 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     """The kernel: step every path of ``prices`` (paths, steps + 1) through time.
 
     State per path: cash ``c`` and units ``u`` (both per unit of starting NAV), so that
-    ``n = u S`` is the notional and ``V = c + n`` the NAV. Between trades ``u`` and ``c``
-    are fixed, which makes the price move exact and cheap.
+    ``n = u S`` is the notional and ``V = c + n`` the NAV. Between trades ``u`` is fixed
+    and ``c`` moves only by costs, so a whole block of steps is computed at once for all
+    paths as if nobody traded (a *trial*). The controller marks where a path would trade
+    on its trial; each path's first event (trade, liquidation, wipe-out) is applied, and
+    only the paths that had one are tried again from the next step. Paths trade rarely,
+    so most blocks need one trial and a few small retries.
     """
     P, T = prices.shape[0], prices.shape[1] - 1
     ctrl = product._controller(P, steps_per_day)
     ctrl.want_reasons = history and ctrl.reason_codes
-    S = _time_major(prices)  # row t = prices at step t relative to the start
+    K = min(ctrl.block_rows or _ROWS, 255)
+    # prices are read time-major through a window of whole blocks, transposed tile by
+    # tile into a buffer that is reused (a large fresh array is slow to fault in)
+    Kw = K * max(1, _WINDOW // K)
+    win = np.empty((Kw + 1, P))
+    w0 = -Kw - 1  # step of the window's first row
+    k_weights = np.arange(K, 0, -1, dtype=np.uint8)[:, None]  # K - j: first event by max()
 
     fee_k = getattr(product, "management_fee", 0.0) / steps_per_day
     funding = getattr(product, "funding_rate", 0.0)
@@ -268,12 +280,10 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     liq = ctrl.liquidation
     mm = product._maintenance() if liq else None
     reasons = history and ctrl.reason_codes
-    wants_r = ctrl.wants_returns
+    death = LIQUIDATED if liq else WIPED
 
-    nav = np.ones(P)
-    u = np.full(P, float(ctrl.initial))  # units: S[0] == 1
-    c = 1.0 - u
-    n = u.copy()
+    u = float(ctrl.initial) / prices[:, 0]  # units of the coin per unit of starting NAV
+    c = np.full(P, 1.0 - float(ctrl.initial))
     fees = np.zeros(P)
     fund = np.zeros(P)
     tcost = np.zeros(P)
@@ -281,114 +291,202 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     event = np.full(P, -1, dtype=np.int64)
     dead = np.zeros(P, dtype=bool)
     any_dead = False
-    tmp = np.empty(P)
-    r = np.empty(P) if wants_r else None
     peak = np.ones(P)
     dd = np.ones(P)  # smallest NAV / running peak
+    if entry_fee:  # taker fee on the entry notional, paid at the first step
+        fees += entry_fee * abs(float(ctrl.initial))
+        c -= fees
 
-    rows = T + 1 if history else _BLOCK
+    rows = T + 1 if history else K + 1
     nav_h = np.empty((rows, P))
     n_h = np.empty((rows, P))
     reason_h = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
-    stats = _Stats(P, steps_per_day)
-    nav_h[0] = nav
-    n_h[0] = n
+    stats = _Stats(P, steps_per_day, sign=float(np.sign(ctrl.initial)))
+    nav_h[0] = 1.0
+    n_h[0] = float(ctrl.initial)
     if reasons:
         reason_h[0] = ENTRY
-    row = 1  # next row of the (block) buffer
-    first = 0  # first row of the buffer not yet folded into stats
+    row_index = np.arange(K)[:, None]
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        for t in range(1, T + 1):
-            s_t = S[t]
-            # price move: fixed units
-            np.multiply(u, s_t, out=n)
-            np.add(c, n, out=nav)
-            # costs, taken from cash
-            if t == 1 and entry_fee:  # taker fee on the entry notional
-                tmp.fill(entry_fee * abs(float(ctrl.initial)))
-                c -= tmp
-                nav -= tmp
-                fees += tmp
-            if fee_k:
-                np.multiply(nav, fee_k, out=tmp)
-                np.maximum(tmp, 0.0, out=tmp)
-                c -= tmp
-                nav -= tmp
-                fees += tmp
-            if marks is not None and marks[t - 1]:
-                np.multiply(n, funding * marks[t - 1], out=tmp)
-                c -= tmp
-                nav -= tmp
-                fund += tmp
-            # bottom: liquidation or floor
-            if liq:
-                bad = nav <= mm(np.abs(n))
-            elif nav.min() <= 0.0:
-                bad = nav <= 0.0
-            else:
-                bad = None
-            if bad is not None:
-                bad &= ~dead
-                if bad.any():
-                    nav[bad] = 0.0
-                    n[bad] = 0.0
-                    u[bad] = 0.0
-                    c[bad] = 0.0
-                    dead |= bad
-                    event[bad] = t
-                    any_dead = True
-                    if reasons:
-                        reason_h[t][bad] = LIQUIDATED if liq else WIPED
-            # trading
-            if wants_r:
-                np.divide(s_t, S[t - 1], out=r)
-                r -= 1.0
-            d = ctrl.decide(t, r, nav, n)
-            if d is not None:
-                mask, target, why = d
-                # the trade, as a blend (no masked writes: they branch and are slow)
-                np.multiply(target, nav, out=tmp)  # wanted notional
-                tmp -= n
-                tmp *= mask  # change of notional, 0 where no trade
-                if tc:
-                    cost = np.abs(tmp)
-                    cost *= tc
-                    nav -= cost
-                    c -= cost
-                    tcost += cost
-                n += tmp
-                c -= tmp  # cash pays for what is bought
-                tmp /= s_t
-                u += tmp
-                rebal += mask
-                if reasons:
-                    np.copyto(reason_h[t], why, where=mask)
-                if tc and nav.min() <= 0.0:  # the cost of the trade took the rest
-                    gone = (nav <= 0.0) & ~dead
+        for t0 in range(0, T, K):
+            k = min(K, T - t0)
+            base = t0 if history else 0
+            NAV = nav_h[base + 1 : base + 1 + k]
+            N = n_h[base + 1 : base + 1 + k]
+            if t0 + k > w0 + Kw:
+                w0 = t0
+                kw = min(Kw, T - t0)
+                src = prices[:, t0 : t0 + kw + 1]
+                for i in range(0, P, _TILE):
+                    np.copyto(win[: kw + 1, i : i + _TILE], src[i : i + _TILE].T)
+            Sb = win[t0 - w0 + 1 : t0 - w0 + 1 + k]
+            ctrl.start_block(t0, Sb, win[t0 - w0 : t0 - w0 + k])
+            phi = funding * marks[t0 : t0 + k] if funding else None
+            cols = start = None  # first trial: every path from the block's first row
+            r0 = 0  # a retry covers rows r0 .. k-1 of the block only
+            while True:
+                kr = k - r0
+                if cols is None:
+                    s_r, u_r, c_r, nav, n = Sb, u, c, NAV, N
+                    act = None
+                else:
+                    s_r, u_r, c_r = Sb[r0:, cols], u[cols], c[cols]
+                    nav, n = np.empty(s_r.shape), np.empty(s_r.shape)
+                    act = row_index[:kr] >= start - r0
+                # the trial: fixed units, cash moved by costs only
+                np.multiply(s_r, u_r, out=n)
+                fee_r = fund_r = None
+                if fee_k:
+                    c_end = c_r.copy()
+                    fee_r = np.empty(n.shape)
+                    fund_r = np.zeros(n.shape) if funding else None
+                    for j in range(kr):
+                        v, f = nav[j], fee_r[j]
+                        np.add(c_end, n[j], out=v)
+                        np.maximum(v, 0.0, out=f)
+                        f *= fee_k
+                        if act is not None:
+                            f *= act[j]
+                        c_end -= f
+                        v -= f
+                        if funding and phi[r0 + j]:
+                            g = fund_r[j]
+                            np.multiply(n[j], phi[r0 + j], out=g)
+                            if act is not None:
+                                g *= act[j]
+                            c_end -= g
+                            v -= g
+                else:
+                    np.add(n, c_r, out=nav)
+                    c_end = c_r
+                    if funding and phi[r0:].any():
+                        fund_r = np.zeros(n.shape)
+                        paid = np.zeros(n.shape[1])
+                        mrows = np.flatnonzero(phi[r0:])
+                        for i, j in enumerate(mrows):
+                            g = fund_r[j]
+                            np.multiply(n[j], phi[r0 + j], out=g)
+                            if act is not None:
+                                g *= act[j]
+                            paid += g
+                            nav[j : mrows[i + 1] if i + 1 < len(mrows) else kr] -= paid
+                        c_end = c_r - paid
+                # the bottom
+                if liq:
+                    bad = nav <= mm(np.abs(n))
+                elif nav.min() <= 0.0:
+                    bad = nav <= 0.0
+                else:
+                    bad = None
+                if bad is not None and cols is None and any_dead:
+                    bad &= ~dead
+                need = ctrl.need(cols, r0, act, nav, n)
+                ev = bad if need is None else need if bad is None else need | bad
+                if ev is not None and act is not None:
+                    ev &= act
+                if ev is None:
+                    hit = np.empty(0, dtype=np.int64)
+                else:
+                    hit = np.flatnonzero(ev.any(axis=0))
+                last = np.full(n.shape[1], kr - 1)  # rows of the trial
+                if hit.size:
+                    sub = ev[:, hit].view(np.uint8)
+                    last[hit] = kr - (sub * k_weights[-kr:]).max(axis=0)
+                # costs of the rows that are final
+                if fee_r is not None or fund_r is not None:
+                    keep = row_index[:kr] <= last
+                    if act is not None:
+                        keep &= act
+                    if fee_r is not None:
+                        got = (fee_r * keep).sum(axis=0)
+                        if cols is None:
+                            fees += got
+                        else:
+                            fees[cols] += got
+                    if fund_r is not None:
+                        got = (fund_r * keep).sum(axis=0)
+                        if cols is None:
+                            fund += got
+                        else:
+                            fund[cols] += got
+                    if cols is None:
+                        c[:] = c_end
+                    else:
+                        c[cols] = c_end
+                retry = None
+                if hit.size:
+                    rows_h = last[hit]
+                    g_h = hit if cols is None else cols[hit]
+                    v_h = nav[rows_h, hit]
+                    gone = np.zeros(hit.size, dtype=bool) if bad is None else bad[rows_h, hit]
+                    code = np.where(gone, death, WIPED).astype(np.int8)
+                    tr = ~gone
+                    if tr.any():
+                        which, at = hit[tr], rows_h[tr]
+                        g_t = g_h[tr]
+                        lev_t, why = ctrl.trade(which, at)
+                        v_t = v_h[tr]
+                        new_n = lev_t * v_t
+                        delta = new_n - n[at, which]
+                        if tc:
+                            cost = np.abs(delta) * tc
+                            v_t = v_t - cost
+                            tcost[g_t] += cost
+                        rebal[g_t] += 1
+                        u[g_t] = new_n / s_r[at, which]
+                        c[g_t] = v_t - new_n
+                        nav[at, which] = v_t
+                        n[at, which] = new_n
+                        if reasons:
+                            reason_h[t0 + 1 + r0 + at, g_t] = why
+                        if tc:  # the cost of the trade took what was left
+                            wiped = v_t <= 0.0
+                            if wiped.any():
+                                gone[np.flatnonzero(tr)[wiped]] = True
                     if gone.any():
-                        nav[gone] = n[gone] = u[gone] = c[gone] = 0.0
-                        dead |= gone
-                        event[gone] = t
+                        which, at, g_d = hit[gone], rows_h[gone], g_h[gone]
+                        nav[at, which] = n[at, which] = 0.0
+                        if (at < kr - 1).any():  # the trial went on after the end
+                            after = row_index[:kr] > at
+                            nav[:, which] = np.where(after, 0.0, nav[:, which])
+                            n[:, which] = np.where(after, 0.0, n[:, which])
+                        u[g_d] = c[g_d] = 0.0
+                        dead[g_d] = True
+                        event[g_d] = t0 + 1 + r0 + at
                         any_dead = True
                         if reasons:
-                            reason_h[t][gone] = WIPED
-            # statistics and record
-            np.maximum(peak, nav, out=peak)
-            np.divide(nav, peak, out=tmp)
-            np.minimum(dd, tmp, out=dd)
-            nav_h[row] = nav
-            n_h[row] = n
-            row += 1
-            if not history and row == _BLOCK:
-                stats.add(nav_h[first:row], n_h[first:row], any_dead)
-                nav_h[0] = nav_h[row - 1]
-                n_h[0] = n_h[row - 1]
-                row, first = 1, 0
-    if row - first > 1:
-        stats.add(nav_h[first:row], n_h[first:row], any_dead)
+                            reason_h[t0 + 1 + r0 + at, g_d] = code[gone]
+                    more = (rows_h < kr - 1) & ~gone
+                    if more.any():
+                        retry = (g_h[more], r0 + rows_h[more] + 1)
+                ctrl.commit(cols, last)
+                if cols is not None:
+                    NAV[r0:, cols] = np.where(act, nav, NAV[r0:, cols])
+                    N[r0:, cols] = np.where(act, n, N[r0:, cols])
+                if retry is None:
+                    break
+                cols, start = retry
+                r0 = int(start.min())
+            # statistics of the block
+            blk = slice(base, base + k + 1)
+            stats.add(nav_h[blk], n_h[blk], any_dead)
+            top = NAV.max(axis=0)
+            low = NAV.min(axis=0)
+            np.maximum(top, peak, out=top)
+            cand = np.flatnonzero(low < dd * top)  # only these can reach a deeper drawdown
+            if cand.size:
+                sub, pk, d = NAV[:, cand], peak[cand], dd[cand]
+                for j in range(k):
+                    np.maximum(pk, sub[j], out=pk)
+                    np.minimum(d, sub[j] / pk, out=d)
+                dd[cand] = d
+            peak = top
+            if not history:
+                nav_h[0] = nav_h[k]
+                n_h[0] = n_h[k]
     out = {
-        "final_nav": nav.copy(),
+        "final_nav": nav_h[T if history else 0].copy(),  # without history row 0 is the last
         "rebalances": rebal,
         "liquidated": dead.copy() if liq else np.zeros(P, dtype=bool),
         "wiped_out": np.zeros(P, dtype=bool) if liq else dead.copy(),

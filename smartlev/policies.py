@@ -29,12 +29,30 @@ def _decay(halflife_days: float, steps_per_day: int) -> float:
 
 
 class _State:
-    """Per-simulation state of a policy (arrays of one value per path)."""
+    """Per-simulation state of a policy (arrays of one value per path).
 
-    needs_tolerance = True  # rebalance when |leverage - target| exceeds the tolerance
+    The kernel works on blocks of steps (rows) for many paths (columns). A policy is one
+    of three kinds:
 
-    def target(self, r: np.ndarray, nav: np.ndarray) -> np.ndarray:  # pragma: no cover
+    - ``"band"``: a fixed target, traded back to when leverage leaves ``band``;
+    - ``"market"``: the target depends on prices only; :meth:`block` turns a block of
+      step returns into a block of targets and carries the state to the block's end;
+    - ``"nav"``: the target depends on the product's NAV; :meth:`nav_target` gives the
+      targets along a trial NAV path and :meth:`commit` keeps the state of the rows that
+      turned out final.
+    """
+
+    kind = "market"
+    initial = 1.0
+
+    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
+
+    def nav_target(self, cols, active, nav: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def commit(self, cols, last_row: np.ndarray) -> None:
+        """Keep the state as of ``last_row`` (one row per column) of the last trial."""
 
 
 @dataclass(frozen=True)
@@ -81,15 +99,8 @@ class BandPolicy:
 
     def _start(self, paths: int, steps_per_day: int, side: float) -> _State:
         st = _State()
-        st.needs_tolerance = False
-        tgt = np.full(paths, self.target)
-        lo, hi = self.band
-
-        def target(r, nav, lev_abs):
-            st.need = (lev_abs < lo) | (lev_abs > hi)
-            return tgt
-
-        st.target = target
+        st.kind = "band"
+        st.band = tuple(float(b) for b in self.band)
         st.initial = self.target
         return st
 
@@ -134,26 +145,31 @@ class VolatilityTarget:
             object.__setattr__(self, name, v)
 
     def _start(self, paths: int, steps_per_day: int, side: float) -> _State:
-        st = _State()
-        lam = _decay(self.halflife_days, steps_per_day)
-        w = (1.0 - lam) * DAYS_PER_YEAR * steps_per_day
-        st.var = np.full(paths, self.initial_vol**2)
-        st.tgt = np.empty(paths)
-        st.tmp = np.empty(paths)
-        tv = self.target_vol
+        return _VolState(self, paths, steps_per_day)
 
-        def target(r, nav, lev_abs):
-            np.multiply(r, r, out=st.tmp)
-            np.multiply(st.tmp, w, out=st.tmp)
-            np.multiply(st.var, lam, out=st.var)
-            np.add(st.var, st.tmp, out=st.var)
-            np.sqrt(st.var, out=st.tgt)
-            np.divide(tv, st.tgt, out=st.tgt)
-            return st.tgt
 
-        st.target = target
-        st.initial = tv / self.initial_vol
-        return st
+class _VolState(_State):
+    def __init__(self, p: VolatilityTarget, paths: int, steps_per_day: int) -> None:
+        self.lam = _decay(p.halflife_days, steps_per_day)
+        self.w = (1.0 - self.lam) * DAYS_PER_YEAR * steps_per_day
+        self.var = np.full(paths, p.initial_vol**2)
+        self.tmp = np.empty(paths)
+        self.tv = p.target_vol
+        self.initial = p.target_vol / p.initial_vol
+
+    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+        # var_j = lam var_{j-1} + w r_j^2, row by row (a recursion in time)
+        np.multiply(r, r, out=out)
+        out *= self.w
+        prev, tmp = self.var, self.tmp
+        for j in range(out.shape[0]):
+            np.multiply(prev, self.lam, out=tmp)
+            np.add(tmp, out[j], out=out[j])
+            prev = out[j]
+        self.var = prev.copy()
+        np.sqrt(out, out=out)
+        np.divide(self.tv, out, out=out)
+        return out
 
 
 @dataclass(frozen=True)
@@ -201,31 +217,40 @@ class TrendPolicy:
             )
 
     def _start(self, paths: int, steps_per_day: int, side: float, lo=1.0, hi=4.0) -> _State:
-        st = _State()
-        lf = _decay(self.fast_days, steps_per_day)
-        ls = _decay(self.slow_days, steps_per_day)
-        lv = _decay(self.vol_halflife_days, steps_per_day)
-        per_year = DAYS_PER_YEAR * steps_per_day
-        scale = math.sqrt(self.slow_days / DAYS_PER_YEAR)
-        st.logp = np.zeros(paths)
-        st.fast = np.zeros(paths)
-        st.slow = np.zeros(paths)
-        st.var = np.full(paths, 0.7**2)
-        k = self.strength
+        return _TrendState(self, paths, steps_per_day, side, lo, hi)
 
-        def target(r, nav, lev_abs):
-            st.logp = st.logp + np.log1p(r)
-            st.fast = lf * st.fast + (1 - lf) * st.logp
-            st.slow = ls * st.slow + (1 - ls) * st.logp
-            st.var = lv * st.var + (1 - lv) * r * r * per_year
-            z = side * (st.fast - st.slow) / (np.sqrt(st.var) * scale)
-            frac = np.clip(0.5 + z / (2 * k), 0.0, 1.0)
-            return st.lo + (st.hi - st.lo) * frac
 
-        st.lo, st.hi = lo, hi
-        st.target = target
-        st.initial = 0.5 * (lo + hi)
-        return st
+class _TrendState(_State):
+    def __init__(self, p: TrendPolicy, paths, steps_per_day, side, lo, hi) -> None:
+        self.lf = _decay(p.fast_days, steps_per_day)
+        self.ls = _decay(p.slow_days, steps_per_day)
+        self.lv = _decay(p.vol_halflife_days, steps_per_day)
+        self.per_year = DAYS_PER_YEAR * steps_per_day
+        self.scale = math.sqrt(p.slow_days / DAYS_PER_YEAR)
+        self.k = p.strength
+        self.side = side
+        self.logp = np.zeros(paths)
+        self.fast = np.zeros(paths)
+        self.slow = np.zeros(paths)
+        self.var = np.full(paths, 0.7**2)
+        self.lo, self.hi = lo, hi
+        self.initial = 0.5 * (lo + hi)
+
+    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+        lf, ls, lv = self.lf, self.ls, self.lv
+        logr = np.log1p(r)
+        r2 = r * r
+        r2 *= (1 - lv) * self.per_year
+        for j in range(r.shape[0]):
+            self.logp = self.logp + logr[j]
+            self.fast = lf * self.fast + (1 - lf) * self.logp
+            self.slow = ls * self.slow + (1 - ls) * self.logp
+            self.var = lv * self.var + r2[j]
+            z = self.side * (self.fast - self.slow) / (np.sqrt(self.var) * self.scale)
+            frac = np.clip(0.5 + z / (2 * self.k), 0.0, 1.0)
+            np.multiply(frac, self.hi - self.lo, out=out[j])
+            out[j] += self.lo
+        return out
 
 
 @dataclass(frozen=True)
@@ -274,29 +299,45 @@ class CPPIPolicy:
             raise TypeError(f"ratchet must be True or False, got {self.ratchet!r}")
 
     def _start(self, paths: int, steps_per_day: int, side: float) -> _State:
-        st = _State()
-        m, f = self.multiplier, self.floor
-        peak = np.ones(paths)
-        tgt = np.empty(paths)
-        ratchet = self.ratchet
+        return _CPPIState(self, paths)
 
-        def target(r, nav, lev_abs):
-            if ratchet:
-                np.maximum(peak, nav, out=peak)
-                floor = f * peak
+
+class _CPPIState(_State):
+    kind = "nav"
+
+    def __init__(self, p: CPPIPolicy, paths: int) -> None:
+        self.m, self.f, self.ratchet = p.multiplier, p.floor, p.ratchet
+        self.peak = np.ones(paths)  # running peak of NAV (before trading)
+        self.trial_peak = None
+        self.initial = p.multiplier * (1.0 - p.floor)
+
+    def nav_target(self, cols, active, nav: np.ndarray) -> np.ndarray:
+        if self.ratchet:
+            pk = self.trial_peak = np.empty_like(nav)
+            seen = nav if active is None else np.where(active, nav, 0.0)
+            prev = self.peak if cols is None else self.peak[cols]
+            for j in range(nav.shape[0]):
+                np.maximum(prev, seen[j], out=pk[j])
+                prev = pk[j]
+            floor = self.f * pk
+        else:
+            floor = self.f
+        tgt = np.zeros_like(nav)
+        live = nav > 0
+        np.divide(floor, nav, out=tgt, where=live)
+        np.subtract(1.0, tgt, out=tgt)
+        tgt[~live] = 0.0
+        np.multiply(tgt, self.m, out=tgt)
+        np.maximum(tgt, 0.0, out=tgt)
+        return tgt
+
+    def commit(self, cols, last_row: np.ndarray) -> None:
+        if self.ratchet:
+            kept = self.trial_peak[last_row, np.arange(last_row.size)]
+            if cols is None:
+                self.peak = kept
             else:
-                floor = f
-            with np.errstate(divide="ignore", invalid="ignore"):
-                np.divide(floor, nav, out=tgt, where=nav > 0)
-            tgt[nav <= 0] = 1.0
-            np.subtract(1.0, tgt, out=tgt)
-            np.multiply(tgt, m, out=tgt)
-            np.maximum(tgt, 0.0, out=tgt)
-            return tgt
-
-        st.target = target
-        st.initial = m * (1.0 - f)
-        return st
+                self.peak[cols] = kept
 
 
 Policy = BandPolicy | VolatilityTarget | TrendPolicy | CPPIPolicy

@@ -88,17 +88,44 @@ def _schedule_steps(every_days: float | None, steps_per_day: int) -> int:
 
 
 class _Controller:
-    """Decides, each step, which paths trade and to which signed leverage."""
+    """Decides which paths trade, when, and to which signed leverage.
+
+    The kernel simulates a block of ``k`` steps (rows) for many paths (columns) as if
+    nobody traded, asks :meth:`need` where a trade would happen on that trial path,
+    applies the first event of each path with :meth:`trade`, and tries again from there
+    for the paths that traded. ``cols`` is ``None`` for all paths or the indices of the
+    paths in a retry, which covers rows ``r0 .. k-1`` of the block only; ``active`` is
+    ``None`` or a mask of the trial's rows that count.
+    """
 
     initial: float = 1.0
     liquidation: bool = False
     reason_codes: bool = False
-    wants_returns: bool = False
     want_reasons: bool = True  # set by the kernel: build reason codes only when kept
+    block_rows: int = 0  # preferred steps per block (0: the kernel's default)
 
-    def decide(self, t, r, nav, n):
-        """Return ``(mask, target_leverage, reason)`` or ``None`` for no trade."""
+    def start_block(self, t0: int, s: np.ndarray, s_prev: np.ndarray) -> None:
+        """Prepare steps ``t0 + 1 .. t0 + k``; ``s`` and ``s_prev`` are ``(k, paths)``."""
+
+    def need(self, cols, r0, active, nav: np.ndarray, n: np.ndarray) -> np.ndarray | None:
+        """Where the trial path would trade: ``(k - r0, m)`` bool, or ``None``."""
         return None
+
+    def trade(self, which: np.ndarray, row: np.ndarray):
+        """Signed target leverage and reason code for the first trade of columns ``which``
+        at rows ``row`` (positions in the trial of the last :meth:`need` call)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def commit(self, cols, last_row: np.ndarray) -> None:
+        """The rows up to ``last_row`` of the last trial are final."""
+
+
+def _schedule_rows(every: int, t0: int, k: int) -> list[int]:
+    """Rows ``j`` of the block ``t0 + 1 .. t0 + k`` whose step is a scheduled rebalance."""
+    if not every:
+        return []
+    first = (-(t0 + 1)) % every
+    return list(range(first, k, every))
 
 
 # --------------------------------------------------------------------------- Spot
@@ -323,6 +350,8 @@ class _TokenController(_Controller):
     def __init__(self, p: LeveragedToken, paths: int, steps_per_day: int) -> None:
         self.initial = p.leverage
         self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
+        # one scheduled rebalance at the end of each block when the schedule is short
+        self.block_rows = self.every if 0 < self.every <= 128 else 0
         self.lo = self.hi = None
         if p.band is not None:
             lo, hi = p.band
@@ -330,30 +359,36 @@ class _TokenController(_Controller):
             self.hi = None if hi is None or hi == float("inf") else float(hi)
         # compare signed notional with signed multiples of NAV: no abs() needed
         self.sign = 1.0 if p.leverage > 0 else -1.0
-        self.tmp = np.empty(paths)
-        self.need = np.empty(paths, dtype=bool)
-        self.low = np.empty(paths, dtype=bool)
+        self.sched: list[int] = []
 
-    def decide(self, t, r, nav, n):
-        if self.every and t % self.every == 0:
-            return nav > 0, self.initial, SCHEDULE
-        if self.lo is None and self.hi is None:
-            return None
-        s, tmp, need = self.sign, self.tmp, self.need
-        # |n| > hi V  <=>  s n > hi V  (n has the sign s while NAV > 0)
+    def start_block(self, t0, s, s_prev):
+        self.sched = _schedule_rows(self.every, t0, s.shape[0])
+
+    def need(self, cols, r0, active, nav, n):
+        s, need = self.sign, None
+        self.r0 = r0
         if self.hi is not None:
-            np.multiply(nav, s * self.hi, out=tmp)
-            (np.greater if s > 0 else np.less)(n, tmp, out=need)
-        else:
-            need[:] = False
+            # |n| > hi V  <=>  s n > hi V  (n has the sign s while NAV > 0)
+            need = (np.greater if s > 0 else np.less)(n, nav * (s * self.hi))
         if self.lo is not None:
-            np.multiply(nav, s * self.lo, out=tmp)
             # a dead path has n = V = 0 and never satisfies the strict comparison
-            (np.less if s > 0 else np.greater)(n, tmp, out=self.low)
-            need |= self.low
-        if need.any():
-            return need, self.initial, BAND
-        return None
+            low = (np.less if s > 0 else np.greater)(n, nav * (s * self.lo))
+            need = low if need is None else np.logical_or(need, low, out=need)
+        sched = [j - r0 for j in self.sched if j >= r0]
+        if sched:
+            if need is None:
+                need = np.zeros(nav.shape, dtype=bool)
+            for j in sched:
+                np.greater(nav[j], 0.0, out=need[j])
+        return need
+
+    def trade(self, which, row):
+        if not self.want_reasons:
+            return self.initial, None
+        why = np.full(row.shape, BAND, dtype=np.int8)
+        if self.sched:
+            why[np.isin(row + self.r0, self.sched)] = SCHEDULE
+        return self.initial, why
 
 
 # ----------------------------------------------------------------------- Perpetual
@@ -599,7 +634,6 @@ class SmartLeverage:
 
 class _SmartController(_Controller):
     reason_codes = True
-    wants_returns = True
 
     def __init__(self, p: SmartLeverage, paths: int, steps_per_day: int) -> None:
         self.p = p
@@ -612,62 +646,110 @@ class _SmartController(_Controller):
         self.lo, self.hi = p.min_leverage, p.max_leverage
         self.initial = s * float(np.clip(self.st.initial, self.lo, self.hi))
         self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
+        self.block_rows = self.every if 0 < self.every <= 128 else 0
         self.cb = p.circuit_breaker
         self.cool_steps = int(round(p.cooldown_days * steps_per_day))
         self.until = np.full(paths, -1, dtype=np.int64)  # last step of each path's cool-down
         self.last_cool = -1
-        self.lev = np.empty(paths)
-        self.tgt = np.empty(paths)
-        self.tmp = np.empty(paths)
-        self.need = np.empty(paths, dtype=bool)
+        self.paths = paths
+        self.bufs: dict[str, np.ndarray] = {}
 
-    def decide(self, t, r, nav, n):
-        # the kernel runs under np.errstate(all="ignore"): on a path whose NAV is 0, the
-        # leverage n / V is NaN and every comparison with it is False, so dead paths
-        # never trade without an explicit mask
-        p, lev, tgt, need = self.p, self.lev, self.tgt, self.need
-        np.divide(n, nav, out=lev)
-        np.abs(lev, out=lev)
-        raw = self.st.target(r, nav, lev)
-        np.maximum(raw, self.lo, out=tgt)
-        np.minimum(tgt, self.hi, out=tgt)
-        tripped = None
+    def _buf(self, name: str, shape: tuple[int, int]) -> np.ndarray:
+        """Scratch blocks reused from block to block (fresh memory is slow to fault in)."""
+        b = self.bufs.get(name)
+        if b is None or b.shape != shape:
+            b = self.bufs[name] = np.empty(shape)
+        return b
+
+    def start_block(self, t0, s, s_prev):
+        k, P = s.shape
+        r = self._buf("r", (k, P))
+        np.divide(s, s_prev, out=r)
+        r -= 1.0
+        self.tgt = None
+        if self.st.kind == "market":
+            tgt = self.st.block(r, self._buf("tgt", (k, P)))
+            np.maximum(tgt, self.lo, out=tgt)
+            np.minimum(tgt, self.hi, out=tgt)
+            self.tgt = tgt
+        # circuit breaker: an adverse step return of at least cb trips it; it caps the
+        # target from that step to cool_steps steps later (prices only, so known ahead)
+        self.adverse = None
+        self.caps: list[tuple[int, np.ndarray]] = []
         if self.cb is not None:
-            # 1e-12: an exact 10 % fall computed in floating point still trips a 10 % breaker
-            cb = self.cb - 1e-12
+            cb = self.cb - 1e-12  # an exact 10 % fall in floating point trips a 10 % breaker
             adverse = (r <= -cb) if self.s > 0 else (r >= cb)
-            if adverse.any():
-                tripped = adverse & (nav > 0)
-                # the breaker holds from this step to cool_steps steps later
-                np.maximum(self.until, np.where(tripped, t + self.cool_steps, -1), out=self.until)
-                self.last_cool = max(self.last_cool, t + self.cool_steps)
-        if t <= self.last_cool:
-            cap = np.where(self.until >= t, p.breaker_leverage, np.inf)
-            np.minimum(tgt, cap, out=tgt)
-        scheduled = bool(self.every) and t % self.every == 0
-        if scheduled:
-            np.greater(nav, 0.0, out=need)
-        elif self.st.needs_tolerance:
-            np.subtract(lev, tgt, out=self.tmp)
-            np.abs(self.tmp, out=self.tmp)
-            np.greater(self.tmp, p.tolerance, out=need)
+            hit = set(np.flatnonzero(adverse.any(axis=1)).tolist())
+            if hit:
+                self.adverse = adverse
+            for j in range(k):
+                t = t0 + 1 + j
+                if j in hit:
+                    np.maximum(
+                        self.until, np.where(adverse[j], t + self.cool_steps, -1), out=self.until
+                    )
+                    self.last_cool = max(self.last_cool, t + self.cool_steps)
+                if t <= self.last_cool:
+                    cap = np.where(self.until >= t, self.p.breaker_leverage, np.inf)
+                    self.caps.append((j, cap))
+            if self.tgt is not None:
+                for j, cap in self.caps:
+                    np.minimum(self.tgt[j], cap, out=self.tgt[j])
+        self.sched = _schedule_rows(self.every, t0, k)
+
+    def need(self, cols, r0, active, nav, n):
+        p = self.p
+        full = cols is None
+        self.r0 = r0
+        lev = np.divide(n, nav, out=self._buf("lev", nav.shape) if full else None)
+        np.abs(lev, out=lev)
+        kind = self.st.kind
+        if kind == "market":
+            tgt = self.tgt if full else self.tgt[r0:, cols]
         else:
-            np.greater(lev, self.hi, out=need)
-            need |= self.st.need
-        if tripped is not None:
-            need |= tripped
-        if not need.any():
-            return None
-        reason = None
-        if self.want_reasons:
-            if scheduled:
-                reason = np.full(lev.shape, SCHEDULE, dtype=np.int8)
+            if kind == "band":
+                tgt = np.full(nav.shape, float(np.clip(self.st.initial, self.lo, self.hi)))
             else:
-                usual = POLICY if self.st.needs_tolerance else BAND
-                reason = np.where(lev > self.hi + p.tolerance, CAP, usual).astype(np.int8)
-            if tripped is not None:
-                reason[tripped] = BREAKER
-        return need, self.s * tgt, reason
+                tgt = self.st.nav_target(cols, active, nav)
+                np.maximum(tgt, self.lo, out=tgt)
+                np.minimum(tgt, self.hi, out=tgt)
+            for j, cap in self.caps:
+                if j >= r0:
+                    np.minimum(tgt[j - r0], cap if full else cap[cols], out=tgt[j - r0])
+        if kind == "band":
+            blo, bhi = self.st.band
+            need = (lev < blo) | (lev > bhi)
+            need |= lev > self.hi
+        else:
+            gap = np.subtract(lev, tgt, out=self._buf("gap", nav.shape) if full else None)
+            np.abs(gap, out=gap)
+            need = gap > p.tolerance
+        self.tripped = None
+        if self.adverse is not None:
+            adv = self.adverse if full else self.adverse[r0:, cols]
+            self.tripped = adv & (nav > 0)
+            need |= self.tripped
+        for j in self.sched:
+            if j >= r0:
+                np.greater(nav[j - r0], 0.0, out=need[j - r0])
+        self.lev, self.tgt_trial = lev, tgt
+        return need
+
+    def trade(self, which, row):
+        tgt = self.s * self.tgt_trial[row, which]
+        if not self.want_reasons:
+            return tgt, None
+        usual = BAND if self.st.kind == "band" else POLICY
+        lev = self.lev[row, which]
+        why = np.where(lev > self.hi + self.p.tolerance, CAP, usual).astype(np.int8)
+        if self.sched:
+            why[np.isin(row + self.r0, self.sched)] = SCHEDULE
+        if self.tripped is not None:
+            why[self.tripped[row, which]] = BREAKER
+        return tgt, why
+
+    def commit(self, cols, last_row):
+        self.st.commit(cols, last_row)
 
 
 # -------------------------------------------------------------- StructuredLeverage

@@ -161,7 +161,8 @@ class Result:
 class _Stats:
     """Per-path statistics folded in block by block from time-major NAV and notional rows."""
 
-    def __init__(self, paths: int, steps_per_day: int) -> None:
+    def __init__(self, paths: int, steps_per_day: int, sign: float = 0.0) -> None:
+        self.sign = sign  # +1 or -1 when every notional has that sign (no abs() needed)
         self.s1 = np.zeros(paths)  # sum of gross NAV step ratios
         self.s2 = np.zeros(paths)  # sum of their squares
         self.count_r = np.zeros(paths)
@@ -185,7 +186,8 @@ class _Stats:
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(nav[1:], nav[:-1], out=g)
             np.divide(cur_n, cur_nav, out=lev)
-        np.abs(lev, out=lev)
+        if not self.sign:
+            np.abs(lev, out=lev)
         self.first = False
         if some_dead:
             ok = np.isfinite(g)
@@ -201,6 +203,13 @@ class _Stats:
             lev_for_min = lev
         self.s1 += g.sum(axis=0)
         self.s2 += np.einsum("ij,ij->j", g, g)
+        if self.sign < 0:  # magnitudes of negative leverage: -sum, -max, -min
+            self.lev_sum -= lev.sum(axis=0)
+            if some_dead:
+                lev_for_min = np.where(live, lev, -np.inf)
+            np.minimum(self.lev_min, -lev_for_min.max(axis=0), out=self.lev_min)
+            np.maximum(self.lev_max, -lev.min(axis=0), out=self.lev_max)
+            return
         self.lev_sum += lev.sum(axis=0)
         np.minimum(self.lev_min, lev_for_min.min(axis=0), out=self.lev_min)
         np.maximum(self.lev_max, lev.max(axis=0), out=self.lev_max)
