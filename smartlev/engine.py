@@ -331,7 +331,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     s_r, u_r, c_r, nav, n = Sb, u, c, NAV, N
                     act = None
                 else:
-                    s_r, u_r, c_r = Sb[r0:, cols], u[cols], c[cols]
+                    s_r, u_r, c_r = np.take(Sb[r0:], cols, axis=1), u[cols], c[cols]
                     nav, n = np.empty(s_r.shape), np.empty(s_r.shape)
                     act = row_index[:kr] >= start - r0
                 # the trial: fixed units, cash moved by costs only
@@ -381,7 +381,8 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     bad = None
                 if bad is not None and cols is None and any_dead:
                     bad &= ~dead
-                need = ctrl.need(cols, r0, act, nav, n)
+                fixed = (s_r, u_r, c_r) if fee_r is None and fund_r is None else None
+                need = ctrl.need(cols, r0, act, nav, n, fixed)
                 ev = bad if need is None else need if bad is None else need | bad
                 if ev is not None and act is not None:
                     ev &= act
@@ -391,7 +392,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     hit = np.flatnonzero(ev.any(axis=0))
                 last = np.full(n.shape[1], kr - 1)  # rows of the trial
                 if hit.size:
-                    sub = ev[:, hit].view(np.uint8)
+                    sub = np.take(ev, hit, axis=1).view(np.uint8)
                     last[hit] = kr - (sub * k_weights[-kr:]).max(axis=0)
                 # costs of the rows that are final
                 if fee_r is not None or fund_r is not None:
@@ -462,8 +463,11 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         retry = (g_h[more], r0 + rows_h[more] + 1)
                 ctrl.commit(cols, last)
                 if cols is not None:
-                    NAV[r0:, cols] = np.where(act, nav, NAV[r0:, cols])
-                    N[r0:, cols] = np.where(act, n, N[r0:, cols])
+                    # rows before a column's restart keep their values
+                    for full_, part in ((NAV, nav), (N, n)):
+                        old = np.take(full_[r0:], cols, axis=1)
+                        np.copyto(old, part, where=act)
+                        full_[r0:, cols] = old
                 if retry is None:
                     break
                 cols, start = retry
@@ -473,10 +477,13 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             stats.add(nav_h[blk], n_h[blk], any_dead)
             top = NAV.max(axis=0)
             low = NAV.min(axis=0)
+            # no new high in the block: the peak is the old one and the drawdown is exact
+            np.minimum(dd, low / peak, out=dd)
             np.maximum(top, peak, out=top)
-            cand = np.flatnonzero(low < dd * top)  # only these can reach a deeper drawdown
+            # a new high: only a low below dd x the new peak can deepen the drawdown
+            cand = np.flatnonzero((top > peak) & (low < dd * top))
             if cand.size:
-                sub, pk, d = NAV[:, cand], peak[cand], dd[cand]
+                sub, pk, d = np.take(NAV, cand, axis=1), peak[cand], dd[cand]
                 for j in range(k):
                     np.maximum(pk, sub[j], out=pk)
                     np.minimum(d, sub[j] / pk, out=d)

@@ -107,8 +107,12 @@ class _Controller:
     def start_block(self, t0: int, s: np.ndarray, s_prev: np.ndarray) -> None:
         """Prepare steps ``t0 + 1 .. t0 + k``; ``s`` and ``s_prev`` are ``(k, paths)``."""
 
-    def need(self, cols, r0, active, nav: np.ndarray, n: np.ndarray) -> np.ndarray | None:
-        """Where the trial path would trade: ``(k - r0, m)`` bool, or ``None``."""
+    def need(self, cols, r0, active, nav, n, fixed=None) -> np.ndarray | None:
+        """Where the trial path would trade: ``(k - r0, m)`` bool, or ``None``.
+
+        ``fixed`` is ``(prices, units, cash)`` when the trial has no costs, so that
+        ``nav = cash + units * prices`` exactly on every row.
+        """
         return None
 
     def trade(self, which: np.ndarray, row: np.ndarray):
@@ -364,13 +368,16 @@ class _TokenController(_Controller):
     def start_block(self, t0, s, s_prev):
         self.sched = _schedule_rows(self.every, t0, s.shape[0])
 
-    def need(self, cols, r0, active, nav, n):
+    def need(self, cols, r0, active, nav, n, fixed=None):
         s, need = self.sign, None
         self.r0 = r0
-        if self.hi is not None:
+        by_price = fixed is not None and self.hi != 1.0 and self.lo != 1.0
+        if by_price:
+            need = self._price_band(*fixed)
+        elif self.hi is not None:
             # |n| > hi V  <=>  s n > hi V  (n has the sign s while NAV > 0)
             need = (np.greater if s > 0 else np.less)(n, nav * (s * self.hi))
-        if self.lo is not None:
+        if self.lo is not None and not by_price:
             # a dead path has n = V = 0 and never satisfies the strict comparison
             low = (np.less if s > 0 else np.greater)(n, nav * (s * self.lo))
             need = low if need is None else np.logical_or(need, low, out=need)
@@ -380,6 +387,26 @@ class _TokenController(_Controller):
                 need = np.zeros(nav.shape, dtype=bool)
             for j in sched:
                 np.greater(nav[j], 0.0, out=need[j])
+        return need
+
+    def _price_band(self, S, u, c):
+        r"""The band as price thresholds while units and cash are fixed.
+
+        :math:`s\,n > b V` with :math:`n = u S`, :math:`V = c + u S` is
+        :math:`S\,u (s - b) > b c`: one comparison of the price with :math:`bc / (u(s - b))`
+        per path, the direction given by the sign of :math:`u (s - b)`. A dead path
+        (:math:`u = c = 0`) has a NaN threshold and never trades.
+        """
+        s, need = self.sign, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for b, above in ((self.hi, True), (self.lo, False)):
+                if b is None:
+                    continue
+                theta = (b * c) / (u * (s - b))
+                # above: S a > d; below: S a < d; dividing by a < 0 flips the comparison
+                up = above == (s * (s - b) > 0)
+                hit = np.greater(S, theta) if up else np.less(S, theta)
+                need = hit if need is None else np.logical_or(need, hit, out=need)
         return need
 
     def trade(self, which, row):
@@ -669,8 +696,7 @@ class _SmartController(_Controller):
         self.tgt = None
         if self.st.kind == "market":
             tgt = self.st.block(r, self._buf("tgt", (k, P)))
-            np.maximum(tgt, self.lo, out=tgt)
-            np.minimum(tgt, self.hi, out=tgt)
+            np.clip(tgt, self.lo, self.hi, out=tgt)
             self.tgt = tgt
         # circuit breaker: an adverse step return of at least cb trips it; it caps the
         # target from that step to cool_steps steps later (prices only, so known ahead)
@@ -695,38 +721,41 @@ class _SmartController(_Controller):
             if self.tgt is not None:
                 for j, cap in self.caps:
                     np.minimum(self.tgt[j], cap, out=self.tgt[j])
+        if self.tgt is not None and self.s < 0:
+            np.negative(self.tgt, out=self.tgt)  # signed targets: no abs() of the leverage
         self.sched = _schedule_rows(self.every, t0, k)
 
-    def need(self, cols, r0, active, nav, n):
+    def need(self, cols, r0, active, nav, n, fixed=None):
         p = self.p
         full = cols is None
         self.r0 = r0
-        lev = np.divide(n, nav, out=self._buf("lev", nav.shape) if full else None)
-        np.abs(lev, out=lev)
+        lev = np.divide(n, nav, out=self._buf("lev", nav.shape) if full else None)  # signed
         kind = self.st.kind
         if kind == "market":
-            tgt = self.tgt if full else self.tgt[r0:, cols]
+            tgt = self.tgt if full else np.take(self.tgt[r0:], cols, axis=1)
         else:
             if kind == "band":
                 tgt = np.full(nav.shape, float(np.clip(self.st.initial, self.lo, self.hi)))
             else:
                 tgt = self.st.nav_target(cols, active, nav)
-                np.maximum(tgt, self.lo, out=tgt)
-                np.minimum(tgt, self.hi, out=tgt)
+                np.clip(tgt, self.lo, self.hi, out=tgt)
             for j, cap in self.caps:
                 if j >= r0:
                     np.minimum(tgt[j - r0], cap if full else cap[cols], out=tgt[j - r0])
+            if self.s < 0:
+                np.negative(tgt, out=tgt)
         if kind == "band":
             blo, bhi = self.st.band
-            need = (lev < blo) | (lev > bhi)
-            need |= lev > self.hi
+            mag = lev if self.s > 0 else -lev
+            need = (mag < blo) | (mag > bhi)
+            need |= mag > self.hi
         else:
             gap = np.subtract(lev, tgt, out=self._buf("gap", nav.shape) if full else None)
             np.abs(gap, out=gap)
             need = gap > p.tolerance
         self.tripped = None
         if self.adverse is not None:
-            adv = self.adverse if full else self.adverse[r0:, cols]
+            adv = self.adverse if full else np.take(self.adverse[r0:], cols, axis=1)
             self.tripped = adv & (nav > 0)
             need |= self.tripped
         for j in self.sched:
@@ -736,11 +765,11 @@ class _SmartController(_Controller):
         return need
 
     def trade(self, which, row):
-        tgt = self.s * self.tgt_trial[row, which]
+        tgt = self.tgt_trial[row, which]
         if not self.want_reasons:
             return tgt, None
         usual = BAND if self.st.kind == "band" else POLICY
-        lev = self.lev[row, which]
+        lev = self.s * self.lev[row, which]
         why = np.where(lev > self.hi + self.p.tolerance, CAP, usual).astype(np.int8)
         if self.sched:
             why[np.isin(row + self.r0, self.sched)] = SCHEDULE
