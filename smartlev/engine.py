@@ -38,7 +38,7 @@ __all__ = ["simulate", "compare"]
 
 _PRODUCTS = (Spot, LeveragedToken, Perpetual, SmartLeverage, StructuredLeverage)
 _ROWS = 32  # steps per block of the kernel when the product has no short schedule
-_WINDOW = 128  # steps of prices transposed at a time (a whole number of blocks)
+_WINDOW = 64  # steps of prices transposed at a time (a whole number of blocks)
 _TILE = 512  # paths per tile of that transposition
 _CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
 
@@ -324,6 +324,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             ctrl.start_block(t0, Sb, win[t0 - w0 : t0 - w0 + k])
             phi = funding * marks[t0 : t0 + k] if funding else None
             cols = start = None  # first trial: every path from the block's first row
+            changed = None  # paths whose first trial was not final (None: all were)
             r0 = 0  # a retry covers rows r0 .. k-1 of the block only
             while True:
                 kr = k - r0
@@ -373,9 +374,14 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                             nav[j : mrows[i + 1] if i + 1 < len(mrows) else kr] -= paid
                         c_end = c_r - paid
                 # the bottom
+                if cols is None:  # lowest NAV of each path, kept for the statistics
+                    trial_low = nav.min(axis=0)
+                    lowest = trial_low.min()
+                else:
+                    lowest = nav.min()
                 if liq:
                     bad = nav <= mm(np.abs(n))
-                elif nav.min() <= 0.0:
+                elif lowest <= 0.0:
                     bad = nav <= 0.0
                 else:
                     bad = None
@@ -390,6 +396,8 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     hit = np.empty(0, dtype=np.int64)
                 else:
                     hit = np.flatnonzero(ev.any(axis=0))
+                if cols is None and hit.size:
+                    changed = hit
                 last = np.full(n.shape[1], kr - 1)  # rows of the trial
                 if hit.size:
                     sub = np.take(ev, hit, axis=1).view(np.uint8)
@@ -474,9 +482,19 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 r0 = int(start.min())
             # statistics of the block
             blk = slice(base, base + k + 1)
-            stats.add(nav_h[blk], n_h[blk], any_dead)
             top = NAV.max(axis=0)
-            low = NAV.min(axis=0)
+            many = changed is not None and changed.size > P // 8
+            if liq or fee_k or funding or any_dead or many:
+                low = NAV.min(axis=0)
+                exact = None
+            else:
+                # units and cash are fixed within the block except on the paths that
+                # traded, so leverage 1 - c / V is extreme where NAV is
+                low = trial_low
+                if changed is not None:
+                    low[changed] = np.take(NAV, changed, axis=1).min(axis=0)
+                exact = changed if changed is not None else np.empty(0, dtype=np.int64)
+            stats.add(nav_h[blk], n_h[blk], any_dead, exact=exact, cash=c, low=low, top=top)
             # no new high in the block: the peak is the old one and the drawdown is exact
             np.minimum(dd, low / peak, out=dd)
             np.maximum(top, peak, out=top)

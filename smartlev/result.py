@@ -174,8 +174,24 @@ class _Stats:
         self.first = True
         self._buffers: dict[str, np.ndarray] = {}
 
-    def add(self, nav: np.ndarray, notional: np.ndarray, some_dead: bool) -> None:
-        """Fold rows ``(k, paths)`` in; row 0 overlaps the previous block's last row."""
+    def add(
+        self,
+        nav: np.ndarray,
+        notional: np.ndarray,
+        some_dead: bool,
+        *,
+        exact: np.ndarray | None = None,
+        cash=None,
+        low=None,
+        top=None,
+    ) -> None:
+        """Fold rows ``(k, paths)`` in; row 0 overlaps the previous block's last row.
+
+        With ``exact`` (indices of the paths that traded in the block), every other path
+        held fixed units and cash ``cash``, so its leverage :math:`1 - c / V` takes its
+        extreme values at the block's lowest and highest NAV (``low``, ``top``) and only
+        the ``exact`` paths need a search over rows.
+        """
         k = nav.shape[0] - 1
         if self.first:  # the first block's row 0 (the start) counts for leverage too
             cur_nav, cur_n = nav, notional
@@ -188,6 +204,9 @@ class _Stats:
             np.divide(cur_n, cur_nav, out=lev)
         if not self.sign:
             np.abs(lev, out=lev)
+        if exact is not None and not self.first and not some_dead and self.sign:
+            self._add_fixed(g, lev, k, exact, cash, low, top)
+            return
         self.first = False
         if some_dead:
             ok = np.isfinite(g)
@@ -213,6 +232,27 @@ class _Stats:
         self.lev_sum += lev.sum(axis=0)
         np.minimum(self.lev_min, lev_for_min.min(axis=0), out=self.lev_min)
         np.maximum(self.lev_max, lev.max(axis=0), out=self.lev_max)
+
+    def _add_fixed(self, g, lev, k, exact, cash, low, top) -> None:
+        self.count_r += k
+        self.lev_count += lev.shape[0]
+        self.s1 += g.sum(axis=0)
+        self.s2 += np.einsum("ij,ij->j", g, g)
+        a = 1.0 - cash / low
+        b = 1.0 - cash / top
+        lo = np.minimum(a, b)
+        hi = np.maximum(a, b)
+        if exact.size:
+            sub = np.take(lev, exact, axis=1)
+            lo[exact] = sub.min(axis=0)
+            hi[exact] = sub.max(axis=0)
+        if self.sign < 0:  # magnitudes of negative leverage
+            self.lev_sum -= lev.sum(axis=0)
+            lo, hi = -hi, -lo
+        else:
+            self.lev_sum += lev.sum(axis=0)
+        np.minimum(self.lev_min, lo, out=self.lev_min)
+        np.maximum(self.lev_max, hi, out=self.lev_max)
 
     def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
         """A scratch array kept between blocks (fresh memory is slow to fault in)."""
