@@ -1,18 +1,22 @@
 """One stepping kernel, vectorised over paths, for every product.
 
-A step of the kernel, for all paths at once::
+A step of the kernel, for every path::
 
-    price moves      V += n r ;  n *= 1 + r          (fixed units between trades)
-    costs            V -= fee V ;  V -= funding n     (management fee, funding at 8 h marks)
+    price moves      n = u S ;  V = c + n              (units u and cash c fixed between trades)
+    costs            c -= fee V ;  c -= funding n       (management fee, funding at 8 h marks)
     bottom           perpetual: V <= maintenance(n) -> liquidated, V = 0
                      others:    V <= 0              -> wiped out,  V = 0
     trading          the product's controller picks paths and a target leverage l*;
-                     n = l* V ;  V -= cost |n_new - n_old|
+                     n = l* V ;  V -= cost |n_new - n_old| ;  u = n / S
 
-with NAV :math:`V` and signed notional :math:`n` (both in units of the starting NAV).
-Paths are processed in chunks so that large Monte Carlo runs stay in bounded memory;
-the price returns of a chunk are laid out time-major so each step reads one
-contiguous row.
+with NAV :math:`V`, signed notional :math:`n` and cash :math:`c` in units of the starting
+NAV. Because units and cash only change when a path trades, the kernel steps through
+time in blocks of steps: it computes a whole block for all paths as if nobody traded,
+asks the product where each path would first trade (or be liquidated or wiped out),
+applies that event and recomputes the rest of the block for those paths only. The
+result is the same step-by-step recursion (the tests compare it with a plain per-path
+loop), with one array operation per block instead of one per step. Paths are processed
+in chunks so that large Monte Carlo runs stay in bounded memory.
 """
 
 from __future__ import annotations
@@ -48,23 +52,6 @@ def _funding_marks(steps: int, steps_per_day: int) -> np.ndarray:
     t = np.arange(steps + 1)
     marks = (t * 3) // steps_per_day
     return np.diff(marks)
-
-
-def _time_major(prices: np.ndarray, tile: int = 256) -> np.ndarray:
-    """``prices.T / prices[:, 0]`` as a C-contiguous array, transposed tile by tile.
-
-    A plain transposed copy walks memory with a huge stride; square tiles keep both
-    sides in cache and run several times faster.
-    """
-    P, n = prices.shape
-    out = np.empty((n, P))
-    inv = 1.0 / prices[:, 0]
-    for i in range(0, P, tile):
-        blk = prices[i : i + tile]
-        w = inv[i : i + tile]
-        for j in range(0, n, tile):
-            np.multiply(blk[:, j : j + tile].T, w, out=out[j : j + tile, i : i + tile])
-    return out
 
 
 def _default_chunk(paths: int, steps: int, history: bool) -> int:
