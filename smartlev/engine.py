@@ -42,6 +42,7 @@ __all__ = ["simulate", "compare"]
 
 _PRODUCTS = (Spot, LeveragedToken, Perpetual, SmartLeverage, StructuredLeverage)
 _ROWS = 32  # steps per block of the kernel when the product has no short schedule
+_FLUSH = 64  # steps of NAV kept before they are folded into the statistics
 _WINDOW = 64  # steps of prices transposed at a time (a whole number of blocks)
 _TILE = 512  # paths per tile of that transposition
 _CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
@@ -151,6 +152,7 @@ StructuredLeverage, got '3x' (str)
         closed_form = _fixed_units(product) and prices.size <= _CLOSED_FORM_MAX
         run = _run_fixed_units if closed_form else _run_chunk
         parts.append(run(product, prices, market.steps_per_day, history))
+        del prices  # before the next chunk is generated: one chunk of prices at a time
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if parts[0][k] is not None}
     return Result(
         product=product,
@@ -284,7 +286,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
         fees += entry_fee * abs(float(ctrl.initial))
         c -= fees
 
-    rows = T + 1 if history else K + 1
+    rows = T + 1 if history else max(K, _FLUSH) + K + 1
     nav_h = np.empty((rows, P))
     n_h = np.empty((rows, P))
     reason_h = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
@@ -296,9 +298,15 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     row_index = np.arange(K)[:, None]
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        for t0 in range(0, T, K):
-            k = min(K, T - t0)
-            base = t0 if history else 0
+        t0, Kc = 0, K  # Kc: current block length, shortened while paths trade often
+        # statistics are folded in every _FLUSH steps or so (a span of one or more blocks)
+        fill, f0 = 0, 0  # rows of the span so far; first row of the span (with history)
+        span_ok, span_low = True, None
+        span_changed = np.zeros(P, dtype=bool)
+        while t0 < T:
+            k = min(Kc, T - t0)
+            rounds = 0
+            base = t0 if history else fill
             NAV = nav_h[base + 1 : base + 1 + k]
             N = n_h[base + 1 : base + 1 + k]
             if t0 + k > w0 + Kw:
@@ -411,6 +419,33 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     else:
                         c[cols] = c_end
                 retry = None
+                rounds += 1
+                if (
+                    cols is None
+                    and bad is None
+                    and hit.size == n.shape[1]
+                    and (last == kr - 1).all()
+                ):
+                    # every path trades on the block's last row (a scheduled rebalance)
+                    at = kr - 1
+                    lev_t, why = ctrl.trade(hit, last)
+                    v_t = nav[at]
+                    new_n = lev_t * v_t
+                    if tc:
+                        cost = np.abs(new_n - n[at]) * tc
+                        v_t = v_t - cost
+                        tcost += cost
+                    rebal += 1
+                    np.divide(new_n, s_r[at], out=u)
+                    np.subtract(v_t, new_n, out=c)
+                    nav[at] = v_t
+                    n[at] = new_n
+                    if reasons:
+                        reason_h[t0 + 1 + at] = why
+                    hit = hit[v_t <= 0.0] if tc else hit[:0]  # a cost that took the rest
+                    bad = np.zeros(nav.shape, dtype=bool) if hit.size else None
+                    if hit.size:
+                        bad[at, hit] = True  # handled below as wipe-outs
                 if hit.size:
                     rows_h = last[hit]
                     g_h = hit if cols is None else cols[hit]
@@ -467,36 +502,55 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     break
                 cols, start = retry
                 r0 = int(start.min())
-            # statistics of the block
-            blk = slice(base, base + k + 1)
-            top = NAV.max(axis=0)
-            many = changed is not None and changed.size > P // 8
-            if liq or fee_k or funding or any_dead or many:
-                low = NAV.min(axis=0)
-                exact = None
-            else:
-                # units and cash are fixed within the block except on the paths that
-                # traded, so leverage 1 - c / V is extreme where NAV is
-                low = trial_low
+            # many retries: paths trade often, so shorter blocks waste less work
+            if rounds > 3:
+                Kc = max(1, Kc // 2)
+            elif rounds == 1 and Kc < K:
+                Kc = min(K, 2 * Kc)
+            # statistics, once a span of blocks is long enough
+            fill += k
+            span_ok = span_ok and not (liq or fee_k or funding or any_dead)
+            if span_ok:
+                span_low = trial_low if span_low is None else np.minimum(span_low, trial_low)
                 if changed is not None:
-                    low[changed] = np.take(NAV, changed, axis=1).min(axis=0)
-                exact = changed if changed is not None else np.empty(0, dtype=np.int64)
-            stats.add(nav_h[blk], n_h[blk], any_dead, exact=exact, cash=c, low=low, top=top)
-            # no new high in the block: the peak is the old one and the drawdown is exact
-            np.minimum(dd, low / peak, out=dd)
-            np.maximum(top, peak, out=top)
-            # a new high: only a low below dd x the new peak can deepen the drawdown
-            cand = np.flatnonzero((top > peak) & (low < dd * top))
-            if cand.size:
-                sub, pk, d = np.take(NAV, cand, axis=1), peak[cand], dd[cand]
-                for j in range(k):
-                    np.maximum(pk, sub[j], out=pk)
-                    np.minimum(d, sub[j] / pk, out=d)
-                dd[cand] = d
-            peak = top
-            if not history:
-                nav_h[0] = nav_h[k]
-                n_h[0] = n_h[k]
+                    span_changed[changed] = True
+            if fill >= _FLUSH or t0 + k == T:
+                first_row = f0 if history else 0
+                span = slice(first_row, first_row + fill + 1)
+                rows_s = nav_h[first_row + 1 : first_row + fill + 1]
+                top = rows_s.max(axis=0)
+                chg = np.flatnonzero(span_changed) if span_ok else None
+                if not span_ok or chg.size > P // 8:
+                    low = rows_s.min(axis=0)
+                    exact = None
+                else:
+                    # units and cash were fixed over the span except on the paths that
+                    # traded, so leverage 1 - c / V is extreme where NAV is
+                    low = span_low
+                    if chg.size:
+                        low[chg] = np.take(rows_s, chg, axis=1).min(axis=0)
+                    exact = chg
+                stats.add(nav_h[span], n_h[span], any_dead, exact=exact, cash=c, low=low, top=top)
+                # no new high: the peak is the old one and the drawdown is exact
+                np.minimum(dd, low / peak, out=dd)
+                np.maximum(top, peak, out=top)
+                # a new high: only a low below dd x the new peak can deepen the drawdown
+                cand = np.flatnonzero((top > peak) & (low < dd * top))
+                if cand.size:
+                    sub, pk, d = np.take(rows_s, cand, axis=1), peak[cand], dd[cand]
+                    for j in range(fill):
+                        np.maximum(pk, sub[j], out=pk)
+                        np.minimum(d, sub[j] / pk, out=d)
+                    dd[cand] = d
+                peak = top
+                if history:
+                    f0 += fill
+                else:
+                    nav_h[0] = nav_h[fill]
+                    n_h[0] = n_h[fill]
+                fill, span_ok, span_low = 0, True, None
+                span_changed[:] = False
+            t0 += k
     out = {
         "final_nav": nav_h[T if history else 0].copy(),  # without history row 0 is the last
         "rebalances": rebal,

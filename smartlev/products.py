@@ -124,6 +124,12 @@ class _Controller:
         """The rows up to ``last_row`` of the last trial are final."""
 
 
+def _row_mask(rows: list[int], k: int) -> np.ndarray:
+    mask = np.zeros(k, dtype=bool)
+    mask[rows] = True
+    return mask
+
+
 def _schedule_rows(every: int, t0: int, k: int) -> list[int]:
     """Rows ``j`` of the block ``t0 + 1 .. t0 + k`` whose step is a scheduled rebalance."""
     if not every:
@@ -367,6 +373,7 @@ class _TokenController(_Controller):
 
     def start_block(self, t0, s, s_prev):
         self.sched = _schedule_rows(self.every, t0, s.shape[0])
+        self._is_sched = _row_mask(self.sched, s.shape[0])
 
     def need(self, cols, r0, active, nav, n, fixed=None):
         s, need = self.sign, None
@@ -414,7 +421,7 @@ class _TokenController(_Controller):
             return self.initial, None
         why = np.full(row.shape, BAND, dtype=np.int8)
         if self.sched:
-            why[np.isin(row + self.r0, self.sched)] = SCHEDULE
+            why[self._is_sched[row + self.r0]] = SCHEDULE
         return self.initial, why
 
 
@@ -724,6 +731,7 @@ class _SmartController(_Controller):
         if self.tgt is not None and self.s < 0:
             np.negative(self.tgt, out=self.tgt)  # signed targets: no abs() of the leverage
         self.sched = _schedule_rows(self.every, t0, k)
+        self._is_sched = _row_mask(self.sched, k)
 
     def need(self, cols, r0, active, nav, n, fixed=None):
         p = self.p
@@ -772,7 +780,7 @@ class _SmartController(_Controller):
         lev = self.s * self.lev[row, which]
         why = np.where(lev > self.hi + self.p.tolerance, CAP, usual).astype(np.int8)
         if self.sched:
-            why[np.isin(row + self.r0, self.sched)] = SCHEDULE
+            why[self._is_sched[row + self.r0]] = SCHEDULE
         if self.tripped is not None:
             why[self.tripped[row, which]] = BREAKER
         return tgt, why
