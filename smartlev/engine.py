@@ -370,7 +370,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         c_end = c_r - paid
                 # the bottom
                 if cols is None:  # lowest NAV of each path, kept for the statistics
-                    trial_low = nav.min(axis=0)
+                    trial_low = nav.min(axis=0) if kr > 1 else nav[0].copy()
                     lowest = trial_low.min()
                 else:
                     lowest = nav.min()
@@ -394,7 +394,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 if cols is None and hit.size:
                     changed = hit
                 last = np.full(n.shape[1], kr - 1)  # rows of the trial
-                if hit.size:
+                if hit.size and kr > 1:
                     sub = np.take(ev, hit, axis=1).view(np.uint8)
                     last[hit] = kr - (sub * k_weights[-kr:]).max(axis=0)
                 # costs of the rows that are final
