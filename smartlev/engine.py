@@ -29,12 +29,14 @@ from .market import Market
 from .products import (
     ENTRY,
     LIQUIDATED,
+    SCHEDULE,
     WIPED,
     LeveragedToken,
     Perpetual,
     SmartLeverage,
     Spot,
     StructuredLeverage,
+    _schedule_steps,
 )
 from .result import Result, _Stats
 
@@ -149,8 +151,13 @@ StructuredLeverage, got '3x' (str)
         prices = market.path_range(start, min(start + chunk, paths))
         # small runs without trading need no time loop; large ones use the loop, whose
         # memory does not grow with the number of steps
-        closed_form = _fixed_units(product) and prices.size <= _CLOSED_FORM_MAX
-        run = _run_fixed_units if closed_form else _run_chunk
+        small = prices.size <= _CLOSED_FORM_MAX
+        if small and _fixed_units(product):
+            run = _run_fixed_units
+        elif small and _segment_token(product):
+            run = _run_segments
+        else:
+            run = _run_chunk
         parts.append(run(product, prices, market.steps_per_day, history))
         del prices  # before the next chunk is generated: one chunk of prices at a time
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if parts[0][k] is not None}
@@ -167,6 +174,123 @@ StructuredLeverage, got '3x' (str)
 def _fixed_units(product) -> bool:
     """Products that never trade after entry and whose costs do not depend on NAV."""
     return isinstance(product, Spot) or (isinstance(product, Perpetual) and product.tiers is None)
+
+
+def _segment_token(product) -> bool:
+    """Tokens that trade only on a schedule (no band) at no trading cost: every segment
+    starts at exactly the target leverage."""
+    return (
+        isinstance(product, LeveragedToken)
+        and product.band is None
+        and product.rebalance_every_days is not None
+        and not product.trading_cost
+    )
+
+
+def _run_segments(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
+    r"""A token rebalanced on a schedule and never in between, with no time loop.
+
+    Between two scheduled rebalances the units are fixed, and every cost is proportional
+    to the NAV at the segment's start :math:`V_0`: with :math:`x = S_t / S_{start}`, the
+    cash per unit of :math:`V_0` follows
+    :math:`c_t = (1 - f) c_{t-1} - (f + \phi_t) L x_t` from :math:`c = 1 - L`, and
+    :math:`V_t = V_0 (c_t + L x_t)`. Each segment multiplies the NAV by its growth factor,
+    so the NAV path is a cumulative product over segments: the kernel's recursion in
+    closed form (the same numbers up to rounding). With a trading cost the next segment
+    would start above the target leverage, so such tokens use the kernel.
+    """
+    P, T = prices.shape[0], prices.shape[1] - 1
+    L = float(product.leverage)
+    E = _schedule_steps(product.rebalance_every_days, steps_per_day)
+    f = product.management_fee / steps_per_day
+    t = np.arange(1, T + 1)
+    start = ((t - 1) // E) * E  # price index where each step's segment started
+    pos = (t - 1) % E  # position of the step in its segment
+    ends = np.flatnonzero(t % E == 0)  # columns (step - 1) of scheduled rebalances
+    x = prices[:, 1:] / prices[:, start]
+    nx = L * x  # notional per unit of the segment's starting NAV
+    phi = product.funding_rate * _funding_marks(T, steps_per_day) if product.funding_rate else None
+    fee_rel = fund_rel = None
+    if not f and phi is None:
+        h = nx + (1.0 - L)
+    else:  # the cash recursion runs over positions in the segment, all segments at once
+        h = np.empty_like(x)
+        fee_rel = np.zeros_like(x) if f else None
+        fund_rel = np.zeros_like(x) if phi is not None else None
+        cash = np.full((P, (T + E - 1) // E), 1.0 - L)
+        for j in range(min(E, T)):
+            cols = np.flatnonzero(pos == j)
+            seg = cols // E
+            cj = cash[:, seg]
+            if f:
+                fj = f * np.maximum(cj + nx[:, cols], 0.0)
+                fee_rel[:, cols] = fj
+                cj = cj - fj
+            if phi is not None:
+                gj = phi[cols] * nx[:, cols]
+                fund_rel[:, cols] = gj
+                cj = cj - gj
+            cash[:, seg] = cj
+            h[:, cols] = cj + nx[:, cols]
+    grow = h[:, ends]  # growth of each whole segment
+    nseg = (T + E - 1) // E
+    v0 = np.ones((P, nseg))
+    if nseg > 1:
+        np.cumprod(grow[:, : nseg - 1], axis=1, out=v0[:, 1:])
+    level = v0[:, start // E]  # NAV at the start of each step's segment
+    nav = np.empty((P, T + 1))
+    nav[:, 0] = 1.0
+    nav[:, 1:] = level * h
+    n = np.empty((P, T + 1))
+    n[:, 0] = L
+    n[:, 1:] = level * nx
+    fail = h <= 0.0  # NAV at or below 0: wiped out
+    dead = fail.any(axis=1)
+    event = np.full(P, -1, dtype=np.int64)
+    stop = np.full(P, T, dtype=np.int64)  # last step whose costs count
+    if dead.any():
+        first = np.argmax(fail, axis=1)
+        event[dead] = first[dead] + 1
+        stop[dead] = first[dead] + 1
+    after = t[None, :] >= np.where(dead, event, T + 1)[:, None]  # from the failed step on
+    nav[:, 1:][after] = 0.0
+    n[:, 1:][after] = 0.0
+    live = t[None, :] <= stop[:, None]  # steps up to and including the last one counted
+    n[:, 1:][:, ends] = np.where(after[:, ends], 0.0, L * nav[:, 1:][:, ends])
+    done = live[:, ends] & ~fail[:, ends]  # scheduled rebalances that happened
+    rebal = done.sum(axis=1).astype(np.int64)
+
+    def paid(rel):
+        return np.zeros(P) if rel is None else (rel * level * live).sum(axis=1)
+
+    fees = paid(fee_rel)
+    fund = paid(fund_rel)
+    stats = _Stats(P, steps_per_day)
+    stats.add(nav.T, n.T, bool(dead.any()))
+    reason = None
+    if history:
+        reason = np.zeros(nav.shape, dtype=np.int8)
+        reason[:, 0] = ENTRY
+        reason[:, 1:][:, ends] = np.where(done, SCHEDULE, 0)
+        reason[dead, event[dead]] = WIPED
+    out = {
+        "final_nav": nav[:, -1].copy(),
+        "rebalances": rebal,
+        "liquidated": np.zeros(P, dtype=bool),
+        "wiped_out": dead,
+        "event_step": event,
+        "fees_paid": fees,
+        "funding_paid": fund,
+        "trading_costs": np.zeros(P),
+        **stats.finish(),
+        "max_drawdown": _drawdown(nav),
+        "nav": nav if history else None,
+        "leverage": None,
+        "reason": reason,
+    }
+    if history:
+        out["leverage"] = np.divide(n, nav, out=np.zeros_like(n), where=nav > 0)
+    return out
 
 
 def _run_fixed_units(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
@@ -420,6 +544,44 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         c[cols] = c_end
                 retry = None
                 rounds += 1
+                if kr == 1 and cols is None:
+                    # a one-step block (paths trade almost every step): a blended trade
+                    t = t0 + 1
+                    v, nn, s0 = nav[0], n[0], s_r[0]
+                    gone = None if bad is None else bad[0].copy()
+                    go = None if need is None else need[0] if gone is None else need[0] & ~gone
+                    if go is not None and go.any():
+                        lev_t, why = ctrl.trade(slice(None), 0)
+                        delta = lev_t * v
+                        delta -= nn
+                        delta *= go
+                        if tc:
+                            cost = np.abs(delta) * tc
+                            v -= cost
+                            c -= cost
+                            tcost += cost
+                        nn += delta
+                        c -= delta
+                        u += delta / s0
+                        rebal += go
+                        if reasons:
+                            np.copyto(reason_h[t], why, where=go)
+                        if tc and (v[go] <= 0.0).any():  # the trade's cost took the rest
+                            wiped = go & (v <= 0.0)
+                            gone = wiped if gone is None else gone | wiped
+                            if reasons:
+                                reason_h[t][wiped] = WIPED
+                    if gone is not None and gone.any():
+                        v[gone] = nn[gone] = u[gone] = c[gone] = 0.0
+                        dead |= gone
+                        event[gone] = t
+                        any_dead = True
+                        if reasons:
+                            reason_h[t][gone & bad[0]] = death
+                    busy = 0 if go is None else int(go.sum())
+                    changed = np.arange(P) if busy else None
+                    ctrl.commit(None, last)
+                    break
                 if (
                     cols is None
                     and bad is None
@@ -505,7 +667,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             # many retries: paths trade often, so shorter blocks waste less work
             if rounds > 3:
                 Kc = max(1, Kc // 2)
-            elif rounds == 1 and Kc < K:
+            elif rounds == 1 and Kc < K and (k > 1 or busy * 8 < P):
                 Kc = min(K, 2 * Kc)
             # statistics, once a span of blocks is long enough
             fill += k

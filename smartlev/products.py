@@ -419,7 +419,7 @@ class _TokenController(_Controller):
     def trade(self, which, row):
         if not self.want_reasons:
             return self.initial, None
-        why = np.full(row.shape, BAND, dtype=np.int8)
+        why = np.full(np.shape(row), BAND, dtype=np.int8)
         if self.sched:
             why[self._is_sched[row + self.r0]] = SCHEDULE
         return self.initial, why

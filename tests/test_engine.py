@@ -362,16 +362,28 @@ def test_exact_ten_percent_fall_trips_a_ten_percent_breaker():
     assert r.reason[0, 1] == 5
 
 
-@pytest.mark.parametrize("product", [p for p in PRODUCTS if isinstance(p, (sl.Spot, sl.Perpetual))],
-                         ids=lambda p: p.name)
-def test_loop_and_closed_form_agree_for_products_that_never_trade(product, monkeypatch):
-    prices = random_prices(paths=6, steps=150, sigma=0.03, seed=7)
-    m = sl.Market.from_prices(prices, steps_per_day=24)
+CLOSED_FORM = [p for p in PRODUCTS if isinstance(p, (sl.Spot, sl.Perpetual))] + [
+    sl.LeveragedToken(3.0),
+    sl.LeveragedToken(-2.0, management_fee=0.001, funding_rate=0.0002, name="-2x, costs"),
+    sl.LeveragedToken(3.0, rebalance_every_days=0.5, management_fee=0.0005, name="3x, 12 h"),
+]
+
+
+@pytest.mark.parametrize("product", CLOSED_FORM, ids=lambda p: p.name)
+@pytest.mark.parametrize("spd", [1, 24])
+def test_loop_and_closed_form_agree(product, spd, monkeypatch):
+    """Spot, perpetuals and scheduled tokens: closed form and kernel give the same run."""
+    prices = random_prices(paths=6, steps=150, sigma=0.08 if spd == 1 else 0.03, seed=7)
+    prices[3, 70] *= 0.6  # a gap that wipes out or liquidates the leveraged products
+    m = sl.Market.from_prices(prices, steps_per_day=spd)
     closed = sl.simulate(product, m)
     monkeypatch.setattr(sl.engine, "_CLOSED_FORM_MAX", 0)
     loop = sl.simulate(product, m)
     assert_allclose(loop.nav, closed.nav, rtol=1e-9, atol=1e-12)
     assert_allclose(loop.leverage, closed.leverage, rtol=1e-9, atol=1e-9)
     assert (loop.event_step == closed.event_step).all()
-    for key in ("fees_paid", "funding_paid", "max_drawdown", "volatility", "leverage_mean"):
+    assert (loop.rebalances == closed.rebalances).all()
+    assert (loop.reason == closed.reason).all() if loop.reason is not None else True
+    for key in ("fees_paid", "funding_paid", "max_drawdown", "volatility", "leverage_mean",
+                "leverage_min", "leverage_max", "final_nav"):
         assert_allclose(getattr(loop, key), getattr(closed, key), rtol=1e-9, atol=1e-12)
