@@ -204,10 +204,11 @@ def _run_segments(product, prices: np.ndarray, steps_per_day: int, history: bool
     E = _schedule_steps(product.rebalance_every_days, steps_per_day)
     f = product.management_fee / steps_per_day
     t = np.arange(1, T + 1)
-    start = ((t - 1) // E) * E  # price index where each step's segment started
     pos = (t - 1) % E  # position of the step in its segment
-    ends = np.flatnonzero(t % E == 0)  # columns (step - 1) of scheduled rebalances
-    x = prices[:, 1:] / prices[:, start]
+    ends = slice(E - 1, T, E)  # columns (step - 1) of scheduled rebalances
+    # the price where each step's segment started (a view when every step is one)
+    base = prices[:, :T] if E == 1 else np.repeat(prices[:, :T:E], E, axis=1)[:, :T]
+    x = prices[:, 1:] / base
     nx = L * x  # notional per unit of the segment's starting NAV
     phi = product.funding_rate * _funding_marks(T, steps_per_day) if product.funding_rate else None
     fee_rel = fund_rel = None
@@ -237,7 +238,7 @@ def _run_segments(product, prices: np.ndarray, steps_per_day: int, history: bool
     v0 = np.ones((P, nseg))
     if nseg > 1:
         np.cumprod(grow[:, : nseg - 1], axis=1, out=v0[:, 1:])
-    level = v0[:, start // E]  # NAV at the start of each step's segment
+    level = v0 if E == 1 else np.repeat(v0, E, axis=1)[:, :T]  # NAV at each segment's start
     nav = np.empty((P, T + 1))
     nav[:, 0] = 1.0
     nav[:, 1:] = level * h
@@ -256,7 +257,7 @@ def _run_segments(product, prices: np.ndarray, steps_per_day: int, history: bool
     nav[:, 1:][after] = 0.0
     n[:, 1:][after] = 0.0
     live = t[None, :] <= stop[:, None]  # steps up to and including the last one counted
-    n[:, 1:][:, ends] = np.where(after[:, ends], 0.0, L * nav[:, 1:][:, ends])
+    n[:, 1:][:, ends] = L * nav[:, 1:][:, ends]  # NAV is 0 once wiped out
     done = live[:, ends] & ~fail[:, ends]  # scheduled rebalances that happened
     rebal = done.sum(axis=1).astype(np.int64)
 
