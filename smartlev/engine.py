@@ -614,9 +614,10 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     g_h = hit if cols is None else cols[hit]
                     v_h = nav[rows_h, hit]
                     gone = np.zeros(hit.size, dtype=bool) if bad is None else bad[rows_h, hit]
-                    code = np.where(gone, death, WIPED).astype(np.int8)
-                    tr = ~gone
-                    if tr.any():
+                    code = None if bad is None else np.where(gone, death, WIPED).astype(np.int8)
+                    some_gone = bad is not None and gone.any()
+                    tr = ~gone if some_gone else slice(None)
+                    if not some_gone or not gone.all():
                         which, at = hit[tr], rows_h[tr]
                         g_t = g_h[tr]
                         lev_t, why = ctrl.trade(which, at)
@@ -637,8 +638,9 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         if tc:  # the cost of the trade took what was left
                             wiped = v_t <= 0.0
                             if wiped.any():
-                                gone[np.flatnonzero(tr)[wiped]] = True
-                    if gone.any():
+                                gone[np.arange(hit.size)[tr][wiped]] = True
+                                some_gone = True
+                    if some_gone:
                         which, at, g_d = hit[gone], rows_h[gone], g_h[gone]
                         nav[at, which] = n[at, which] = 0.0
                         if (at < kr - 1).any():  # the trial went on after the end
@@ -650,8 +652,11 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         event[g_d] = t0 + 1 + r0 + at
                         any_dead = True
                         if reasons:
-                            reason_h[t0 + 1 + r0 + at, g_d] = code[gone]
-                    more = (rows_h < kr - 1) & ~gone
+                            why_d = WIPED if code is None else code[gone]
+                            reason_h[t0 + 1 + r0 + at, g_d] = why_d
+                    more = rows_h < kr - 1
+                    if some_gone:
+                        more &= ~gone
                     if more.any():
                         retry = (g_h[more], r0 + rows_h[more] + 1)
                 ctrl.commit(cols, last)

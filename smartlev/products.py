@@ -723,11 +723,11 @@ class _SmartController(_Controller):
                     )
                     self.last_cool = max(self.last_cool, t + self.cool_steps)
                 if t <= self.last_cool:
-                    cap = np.where(self.until >= t, self.p.breaker_leverage, np.inf)
-                    self.caps.append((j, cap))
+                    self.caps.append((j, self.until >= t))  # paths cooling down at step t
             if self.tgt is not None:
-                for j, cap in self.caps:
-                    np.minimum(self.tgt[j], cap, out=self.tgt[j])
+                bl = self.p.breaker_leverage
+                for j, cool in self.caps:
+                    np.minimum(self.tgt[j], bl, out=self.tgt[j], where=cool)
         if self.tgt is not None and self.s < 0:
             np.negative(self.tgt, out=self.tgt)  # signed targets: no abs() of the leverage
         self.sched = _schedule_rows(self.every, t0, k)
@@ -747,9 +747,10 @@ class _SmartController(_Controller):
             else:
                 tgt = self.st.nav_target(cols, active, nav)
                 np.clip(tgt, self.lo, self.hi, out=tgt)
-            for j, cap in self.caps:
+            bl = p.breaker_leverage
+            for j, cool in self.caps:
                 if j >= r0:
-                    np.minimum(tgt[j - r0], cap if full else cap[cols], out=tgt[j - r0])
+                    np.minimum(tgt[j - r0], bl, out=tgt[j - r0], where=cool if full else cool[cols])
             if self.s < 0:
                 np.negative(tgt, out=tgt)
         if kind == "band":
