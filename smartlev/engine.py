@@ -577,7 +577,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         dead |= gone
                         event[gone] = t
                         any_dead = True
-                        if reasons:
+                        if reasons and bad is not None:
                             reason_h[t][gone & bad[0]] = death
                     busy = 0 if go is None else int(go.sum())
                     changed = np.arange(P) if busy else None
