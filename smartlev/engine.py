@@ -421,6 +421,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     if reasons:
         reason_h[0] = ENTRY
     row_index = np.arange(K)[:, None]
+    zero_rows = np.zeros(P, dtype=np.int64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         t0, Kc = 0, K  # Kc: current block length, shortened while paths trade often
@@ -512,13 +513,14 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 ev = bad if need is None else need if bad is None else need | bad
                 if ev is not None and act is not None:
                     ev &= act
-                if ev is None:
+                dense = kr == 1 and cols is None  # a one-step block: handled below
+                if ev is None or dense:
                     hit = np.empty(0, dtype=np.int64)
                 else:
                     hit = np.flatnonzero(ev.any(axis=0))
                 if cols is None and hit.size:
                     changed = hit
-                last = np.full(n.shape[1], kr - 1)  # rows of the trial
+                last = zero_rows if dense else np.full(n.shape[1], kr - 1)  # rows of the trial
                 if hit.size and kr > 1:
                     sub = np.take(ev, hit, axis=1).view(np.uint8)
                     last[hit] = kr - (sub * k_weights[-kr:]).max(axis=0)
@@ -545,7 +547,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         c[cols] = c_end
                 retry = None
                 rounds += 1
-                if kr == 1 and cols is None:
+                if dense:
                     # a one-step block (paths trade almost every step): a blended trade
                     t = t0 + 1
                     v, nn, s0 = nav[0], n[0], s_r[0]
@@ -579,7 +581,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         any_dead = True
                         if reasons and bad is not None:
                             reason_h[t][gone & bad[0]] = death
-                    busy = 0 if go is None else int(go.sum())
+                    busy = 0 if go is None else int(np.count_nonzero(go))
                     changed = np.arange(P) if busy else None
                     ctrl.commit(None, last)
                     break

@@ -124,10 +124,23 @@ class _Controller:
         """The rows up to ``last_row`` of the last trial are final."""
 
 
-def _row_mask(rows: list[int], k: int) -> np.ndarray:
+def _row_mask(rows: list[int], k: int) -> np.ndarray | None:
+    """Rows as a boolean mask over the block (``None`` when there are none)."""
+    if not rows:
+        return None
     mask = np.zeros(k, dtype=bool)
     mask[rows] = True
     return mask
+
+
+def _clip(x: np.ndarray, lo: float, hi: float) -> None:
+    """Clip in place: ``np.clip`` on large blocks, two ufunc calls on small ones (cheaper
+    to call)."""
+    if x.size > 4096:
+        np.clip(x, lo, hi, out=x)
+    else:
+        np.maximum(x, lo, out=x)
+        np.minimum(x, hi, out=x)
 
 
 def _schedule_rows(every: int, t0: int, k: int) -> list[int]:
@@ -703,7 +716,7 @@ class _SmartController(_Controller):
         self.tgt = None
         if self.st.kind == "market":
             tgt = self.st.block(r, self._buf("tgt", (k, P)))
-            np.clip(tgt, self.lo, self.hi, out=tgt)
+            _clip(tgt, self.lo, self.hi)
             self.tgt = tgt
         # circuit breaker: an adverse step return of at least cb trips it; it caps the
         # target from that step to cool_steps steps later (prices only, so known ahead)
@@ -712,12 +725,14 @@ class _SmartController(_Controller):
         if self.cb is not None:
             cb = self.cb - 1e-12  # an exact 10 % fall in floating point trips a 10 % breaker
             adverse = (r <= -cb) if self.s > 0 else (r >= cb)
-            hit = set(np.flatnonzero(adverse.any(axis=1)).tolist())
-            if hit:
+            trips = adverse.any(axis=1)
+            if trips.any():
                 self.adverse = adverse
-            for j in range(k):
+            elif self.last_cool <= t0:
+                trips = None  # no trip and no cool-down in this block
+            for j in range(k if trips is not None else 0):
                 t = t0 + 1 + j
-                if j in hit:
+                if trips[j]:
                     np.maximum(
                         self.until, np.where(adverse[j], t + self.cool_steps, -1), out=self.until
                     )
@@ -746,7 +761,7 @@ class _SmartController(_Controller):
                 tgt = np.full(nav.shape, float(np.clip(self.st.initial, self.lo, self.hi)))
             else:
                 tgt = self.st.nav_target(cols, active, nav)
-                np.clip(tgt, self.lo, self.hi, out=tgt)
+                _clip(tgt, self.lo, self.hi)
             bl = p.breaker_leverage
             for j, cool in self.caps:
                 if j >= r0:
@@ -779,7 +794,7 @@ class _SmartController(_Controller):
             return tgt, None
         usual = BAND if self.st.kind == "band" else POLICY
         lev = self.s * self.lev[row, which]
-        why = np.where(lev > self.hi + self.p.tolerance, CAP, usual).astype(np.int8)
+        why = np.where(lev > self.hi + self.p.tolerance, np.int8(CAP), np.int8(usual))
         if self.sched:
             why[self._is_sched[row + self.r0]] = SCHEDULE
         if self.tripped is not None:
