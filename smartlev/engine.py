@@ -690,7 +690,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 rows_s = nav_h[first_row + 1 : first_row + fill + 1]
                 top = rows_s.max(axis=0)
                 chg = np.flatnonzero(span_changed) if span_ok else None
-                if not span_ok or chg.size > P // 8:
+                if not span_ok or chg.size > P // 3:
                     low = rows_s.min(axis=0)
                     exact = None
                 else:
