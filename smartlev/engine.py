@@ -27,6 +27,7 @@ import pandas as pd
 from ._validate import check_int
 from .market import Market
 from .products import (
+    EDGE,
     ENTRY,
     LIQUIDATED,
     SCHEDULE,
@@ -245,7 +246,7 @@ def _run_segments(product, prices: np.ndarray, steps_per_day: int, history: bool
     n = np.empty((P, T + 1))
     n[:, 0] = L
     n[:, 1:] = level * nx
-    fail = h <= 0.0  # NAV at or below 0: wiped out
+    fail = h <= EDGE * np.abs(nx)  # NAV at or below 0 (up to rounding): wiped out
     dead = fail.any(axis=1)
     event = np.full(P, -1, dtype=np.int64)
     stop = np.full(P, T, dtype=np.int64)  # last step whose costs count
@@ -502,8 +503,8 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     lowest = nav.min()
                 if liq:
                     bad = nav <= mm(np.abs(n))
-                elif lowest <= 0.0:
-                    bad = nav <= 0.0
+                elif lowest <= 1e-9:  # at 0 up to rounding: wiped out (see EDGE)
+                    bad = nav <= EDGE * np.abs(n)
                 else:
                     bad = None
                 if bad is not None and cols is None and any_dead:

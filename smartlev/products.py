@@ -44,6 +44,11 @@ REASONS: dict[int, str] = {
 }
 POLICY, SCHEDULE, BAND, CAP, BREAKER, LIQUIDATED, WIPED, ENTRY = 1, 2, 3, 4, 5, 6, 7, 8
 
+# A band or tolerance is crossed only when leverage passes it by more than this: a value
+# that lands exactly on the edge in exact arithmetic (easy with round numbers) then does
+# not trade whichever way the last bit of floating point rounds.
+EDGE = 1e-12
+
 #: Binance BTCUSDT perpetual maintenance-margin brackets as published in 2021:
 #: (upper notional bound in USDT, maintenance margin rate). Check the exchange's current
 #: table before relying on the numbers; the shape (rates rising with size) is what matters.
@@ -378,8 +383,9 @@ class _TokenController(_Controller):
         self.lo = self.hi = None
         if p.band is not None:
             lo, hi = p.band
-            self.lo = None if not lo else float(lo)
-            self.hi = None if hi is None or hi == float("inf") else float(hi)
+            # leverage must leave the band by more than a rounding error (EDGE)
+            self.lo = None if not lo else float(lo) - EDGE
+            self.hi = None if hi is None or hi == float("inf") else float(hi) + EDGE
         # compare signed notional with signed multiples of NAV: no abs() needed
         self.sign = 1.0 if p.leverage > 0 else -1.0
         self.sched: list[int] = []
@@ -771,12 +777,12 @@ class _SmartController(_Controller):
         if kind == "band":
             blo, bhi = self.st.band
             mag = lev if self.s > 0 else -lev
-            need = (mag < blo) | (mag > bhi)
-            need |= mag > self.hi
+            need = (mag < blo - EDGE) | (mag > bhi + EDGE)
+            need |= mag > self.hi + EDGE
         else:
             gap = np.subtract(lev, tgt, out=self._buf("gap", nav.shape) if full else None)
             np.abs(gap, out=gap)
-            need = gap > p.tolerance
+            need = gap > p.tolerance + EDGE
         self.tripped = None
         if self.adverse is not None:
             adv = self.adverse if full else np.take(self.adverse[r0:], cols, axis=1)

@@ -18,7 +18,7 @@ import math
 
 from .market import DAYS_PER_YEAR
 from .policies import BandPolicy, CPPIPolicy, VolatilityTarget
-from .products import LeveragedToken, Perpetual, SmartLeverage, Spot
+from .products import EDGE, LeveragedToken, Perpetual, SmartLeverage, Spot
 
 __all__ = ["simulate_path"]
 
@@ -104,7 +104,7 @@ def simulate_path(product, prices, steps_per_day: int = 1) -> dict[str, list[flo
                     maintenance = _tier_maintenance(product, abs(notional))
                 if nav <= maintenance:
                     dead, event = True, t
-            elif nav <= 0.0:
+            elif nav <= EDGE * abs(notional):  # 0 up to rounding
                 dead, event = True, t
             if dead:
                 nav, notional = 0.0, 0.0
@@ -115,7 +115,7 @@ def simulate_path(product, prices, steps_per_day: int = 1) -> dict[str, list[flo
             lo, hi = product.band if product.band is not None else (None, None)
             if every_steps and t % every_steps == 0:
                 target = product.leverage
-            elif (hi is not None and lev > hi) or (lo and lev < lo):
+            elif (hi is not None and lev > hi + EDGE) or (lo and lev < lo - EDGE):
                 target = product.leverage
         elif isinstance(product, SmartLeverage) and not dead:
             pol = product.policy
@@ -139,9 +139,9 @@ def simulate_path(product, prices, steps_per_day: int = 1) -> dict[str, list[flo
                 cool -= 1
             if isinstance(pol, BandPolicy):
                 lo, hi = pol.band
-                need = lev < lo or lev > hi or lev > product.max_leverage
+                need = lev < lo - EDGE or lev > hi + EDGE or lev > product.max_leverage + EDGE
             else:
-                need = abs(lev - want) > product.tolerance
+                need = abs(lev - want) > product.tolerance + EDGE
             if every_steps and t % every_steps == 0:
                 need = True
             if need or tripped:

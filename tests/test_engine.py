@@ -470,3 +470,14 @@ def test_kernel_matches_loop_on_random_products_and_markets(seed):
                     "leverage_max", "fees_paid", "funding_paid", "trading_costs"):
             assert_allclose(getattr(lean, key), getattr(full, key), rtol=1e-8, atol=1e-11,
                             err_msg=f"{key} {product}")
+
+
+def test_leverage_exactly_on_the_tolerance_edge_does_not_trade():
+    # round numbers: after the breaker sets 1x, a new NAV peak makes the CPPI target exactly
+    # 4 x (1 - 0.7) = 1.2, a gap of exactly the 0.2 tolerance; kernel and loop must agree
+    p = sl.SmartLeverage(policy=sl.CPPIPolicy(4.0, 0.7, ratchet=True), min_leverage=0.0)
+    prices = 100.0 * np.cumprod([1.0, 0.875, 1.171875, 6.0, 1.125])
+    r = sl.simulate(p, sl.Market.from_prices(prices))
+    ref = simulate_path(p, prices)
+    assert_allclose(r.nav[0], ref["nav"], rtol=1e-12)
+    assert r.rebalances[0] == ref["rebalances"]
