@@ -267,32 +267,37 @@ def _run_segments(product, prices: np.ndarray, steps_per_day: int, history: bool
 
     fees = paid(fee_rel)
     fund = paid(fund_rel)
-    stats = _Stats(P, steps_per_day)
-    stats.add(nav.T, n.T, bool(dead.any()))
     reason = None
     if history:
         reason = np.zeros(nav.shape, dtype=np.int8)
         reason[:, 0] = ENTRY
         reason[:, 1:][:, ends] = np.where(done, SCHEDULE, 0)
         reason[dead, event[dead]] = WIPED
-    out = {
+    return _path_result(
+        nav, n, steps_per_day, history, reason,
+        rebalances=rebal,
+        liquidated=np.zeros(P, dtype=bool),
+        wiped_out=dead,
+        event_step=event,
+        fees_paid=fees,
+        funding_paid=fund,
+    )
+
+
+def _path_result(nav, n, steps_per_day, history, reason, **per_path) -> dict:
+    """The fields of a run computed in closed form from whole NAV and notional paths."""
+    stats = _Stats(nav.shape[0], steps_per_day)
+    stats.add(nav.T, n.T, bool((nav[:, -1] <= 0).any()))  # transposed views: no copy
+    return {
         "final_nav": nav[:, -1].copy(),
-        "rebalances": rebal,
-        "liquidated": np.zeros(P, dtype=bool),
-        "wiped_out": dead,
-        "event_step": event,
-        "fees_paid": fees,
-        "funding_paid": fund,
-        "trading_costs": np.zeros(P),
+        "trading_costs": np.zeros(nav.shape[0]),
+        **per_path,
         **stats.finish(),
         "max_drawdown": _drawdown(nav),
         "nav": nav if history else None,
-        "leverage": None,
+        "leverage": np.divide(n, nav, out=np.zeros_like(n), where=nav > 0) if history else None,
         "reason": reason,
     }
-    if history:
-        out["leverage"] = np.divide(n, nav, out=np.zeros_like(n), where=nav > 0)
-    return out
 
 
 def _run_fixed_units(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
@@ -338,31 +343,20 @@ def _run_fixed_units(product, prices: np.ndarray, steps_per_day: int, history: b
         if product.funding_rate:
             stop = np.where(dead, event, T)
             fund = flows[np.arange(P), stop]
-    stats = _Stats(P, steps_per_day)
-    stats.add(nav.T, n.T, bool(dead.any()))  # transposed views: no copy
     reason = None
-    if history:
+    if history and liq:
         reason = np.zeros(nav.shape, dtype=np.int8)
         reason[:, 0] = ENTRY
         reason[dead, event[dead]] = LIQUIDATED
-    out = {
-        "final_nav": nav[:, -1].copy(),
-        "rebalances": np.zeros(P, dtype=np.int64),
-        "liquidated": dead if liq else np.zeros(P, dtype=bool),
-        "wiped_out": np.zeros(P, dtype=bool),
-        "event_step": event,
-        "fees_paid": fees,
-        "funding_paid": fund,
-        "trading_costs": np.zeros(P),
-        **stats.finish(),
-        "max_drawdown": _drawdown(nav),
-        "nav": nav if history else None,
-        "leverage": None,
-        "reason": reason if liq else None,
-    }
-    if history:
-        out["leverage"] = np.divide(n, nav, out=np.zeros_like(n), where=nav > 0)
-    return out
+    return _path_result(
+        nav, n, steps_per_day, history, reason,
+        rebalances=np.zeros(P, dtype=np.int64),
+        liquidated=dead if liq else np.zeros(P, dtype=bool),
+        wiped_out=np.zeros(P, dtype=bool),
+        event_step=event,
+        fees_paid=fees,
+        funding_paid=fund,
+    )
 
 
 def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
