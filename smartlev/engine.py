@@ -372,7 +372,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     """
     P, T = prices.shape[0], prices.shape[1] - 1
     ctrl = product._controller(P, steps_per_day)
-    ctrl.want_reasons = history and ctrl.reason_codes
+    reasons = ctrl.want_reasons = history and ctrl.reason_codes
     K = min(ctrl.block_rows or _ROWS, 255)
     # prices are read time-major through a window of whole blocks, transposed tile by
     # tile into a buffer that is reused (a large fresh array is slow to fault in)
@@ -388,7 +388,6 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     entry_fee = getattr(product, "fee", 0.0)
     liq = ctrl.liquidation
     mm = product._maintenance() if liq else None
-    reasons = history and ctrl.reason_codes
     death = LIQUIDATED if liq else WIPED
 
     u = float(ctrl.initial) / prices[:, 0]  # units of the coin per unit of starting NAV
@@ -524,22 +523,11 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     keep = row_index[:kr] <= last
                     if act is not None:
                         keep &= act
-                    if fee_r is not None:
-                        got = (fee_r * keep).sum(axis=0)
-                        if cols is None:
-                            fees += got
-                        else:
-                            fees[cols] += got
-                    if fund_r is not None:
-                        got = (fund_r * keep).sum(axis=0)
-                        if cols is None:
-                            fund += got
-                        else:
-                            fund[cols] += got
-                    if cols is None:
-                        c[:] = c_end
-                    else:
-                        c[cols] = c_end
+                    mine = slice(None) if cols is None else cols  # this trial's paths
+                    for total, rows_paid in ((fees, fee_r), (fund, fund_r)):
+                        if rows_paid is not None:
+                            total[mine] += (rows_paid * keep).sum(axis=0)
+                    c[mine] = c_end
                 retry = None
                 rounds += 1
                 if dense:
