@@ -45,9 +45,10 @@ __all__ = ["simulate", "compare"]
 
 _PRODUCTS = (Spot, LeveragedToken, Perpetual, SmartLeverage, StructuredLeverage)
 _ROWS = 32  # steps per block of the kernel when the product has no short schedule
-_FLUSH = 64  # steps of NAV kept before they are folded into the statistics
+_FLUSH = 32  # steps of NAV kept before they are folded into the statistics
 _WINDOW = 64  # steps of prices transposed at a time (a whole number of blocks)
 _TILE = 512  # paths per tile of that transposition
+_CHUNK_MAX = 16_384  # paths per chunk at most
 _CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
 
 
@@ -58,12 +59,20 @@ def _funding_marks(steps: int, steps_per_day: int) -> np.ndarray:
     return np.diff(marks)
 
 
-def _default_chunk(paths: int, steps: int, history: bool) -> int:
-    """Paths per chunk: all of them with history, else about 4,000 (measured fastest
-    here) and at most ~32 million prices (~270 MB) per chunk."""
+def _default_chunk(paths: int, steps: int, history: bool, lazy: bool) -> int:
+    """Paths per chunk, the chunks of a run about equal in size.
+
+    With history, all paths: the result holds every step anyway. Otherwise the kernel's
+    buffers grow with the paths of a chunk but not with its steps, and fewer, larger
+    array operations run faster here, so chunks take up to 16,384 paths; a generated
+    market also holds one chunk of prices while it runs, so its chunks hold at most
+    about 64 million prices (~540 MB).
+    """
     if history:
         return paths
-    return int(min(paths, max(64, min(4096, 2**25 // max(steps, 1)))))
+    cap = _CHUNK_MAX if not lazy else max(64, min(_CHUNK_MAX, 2**26 // max(steps, 1)))
+    n = -(-paths // cap)
+    return -(-paths // n)
 
 
 def simulate(
@@ -85,8 +94,8 @@ def simulate(
         With ``False`` only final values and per-path statistics are kept, so a run of
         100,000 hourly paths over a year fits in bounded memory.
     chunk_paths : int, optional
-        Paths processed together (default: all when keeping history, otherwise about
-        4,000, fewer for very long markets).
+        Paths processed together (default: all when keeping history, otherwise chunks
+        of about equal size and at most 16,384 paths, fewer for long generated markets).
     progress : bool, optional
         Show a progress bar over chunks (default: when more than 50 million path-steps).
 
@@ -131,7 +140,7 @@ StructuredLeverage, got '3x' (str)
         return _simulate_structured(product, market, history=history)
     paths, steps = market.paths, market.steps
     if chunk_paths is None:
-        chunk = _default_chunk(paths, steps, history)
+        chunk = _default_chunk(paths, steps, history, market.is_lazy)
         bs = market._block_size
         if market.is_lazy and chunk > bs:
             # whole generator blocks per chunk: equal-sized buffers are reused, so memory
@@ -359,6 +368,25 @@ def _run_fixed_units(product, prices: np.ndarray, steps_per_day: int, history: b
     )
 
 
+def _nav_range(u, c, lo_s, hi_s):
+    """Lowest and highest NAV ``c + u S`` of paths whose prices ranged over
+    ``lo_s .. hi_s``: the same numbers as the minimum and maximum over the rows, since
+    rounding keeps ``c + u S`` monotone in ``S``."""
+    a = u * lo_s
+    a += c
+    b = u * hi_s
+    b += c
+    up = u > 0
+    return np.where(up, a, b), np.where(up, b, a)
+
+
+def _rows_to_mask(cols: np.ndarray, rows: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A mask with one True per column: at ``rows`` of columns ``cols``."""
+    mask = np.zeros(shape, dtype=bool)
+    mask[rows, cols] = True
+    return mask
+
+
 def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
     """The kernel: step every path of ``prices`` (paths, steps + 1) through time.
 
@@ -421,7 +449,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
         t0, Kc = 0, K  # Kc: current block length, shortened while paths trade often
         # statistics are folded in every _FLUSH steps or so (a span of one or more blocks)
         fill, f0 = 0, 0  # rows of the span so far; first row of the span (with history)
-        span_ok, span_low = True, None
+        span_ok, span_low, span_top = True, None, None
         span_changed = np.zeros(P, dtype=bool)
         while t0 < T:
             k = min(Kc, T - t0)
@@ -488,9 +516,18 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                             paid += g
                             nav[j : mrows[i + 1] if i + 1 < len(mrows) else kr] -= paid
                         c_end = c_r - paid
+                fixed = None
+                if fee_r is None and fund_r is None:  # nav = c + u S exactly on every row
+                    lo_s = s_r.min(axis=0) if kr > 1 else s_r[0]
+                    hi_s = s_r.max(axis=0) if kr > 1 else s_r[0]
+                    fixed = (s_r, u_r, c_r, lo_s, hi_s)
                 # the bottom
-                if cols is None:  # lowest NAV of each path, kept for the statistics
-                    trial_low = nav.min(axis=0) if kr > 1 else nav[0].copy()
+                if cols is None:  # lowest and highest NAV of each path, for the statistics
+                    if fixed is None:
+                        trial_low = nav.min(axis=0) if kr > 1 else nav[0].copy()
+                        trial_top = None
+                    else:  # c + u S is monotone in S, also after rounding
+                        trial_low, trial_top = _nav_range(u_r, c_r, lo_s, hi_s)
                     lowest = trial_low.min()
                 else:
                     lowest = nav.min()
@@ -502,20 +539,30 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     bad = None
                 if bad is not None and cols is None and any_dead:
                     bad &= ~dead
-                fixed = (s_r, u_r, c_r) if fee_r is None and fund_r is None else None
                 need = ctrl.need(cols, r0, act, nav, n, fixed)
+                dense = kr == 1 and cols is None  # a one-step block: handled below
+                first = None
+                if isinstance(need, tuple):  # (columns, row of their first trade)
+                    if bad is None and not dense:
+                        hit, first = need
+                        need = None
+                    else:
+                        need = _rows_to_mask(*need, nav.shape)
                 ev = bad if need is None else need if bad is None else need | bad
                 if ev is not None and act is not None:
                     ev &= act
-                dense = kr == 1 and cols is None  # a one-step block: handled below
-                if ev is None or dense:
+                if first is not None:
+                    pass
+                elif ev is None or dense:
                     hit = np.empty(0, dtype=np.int64)
                 else:
                     hit = np.flatnonzero(ev.any(axis=0))
                 if cols is None and hit.size:
                     changed = hit
                 last = zero_rows if dense else np.full(n.shape[1], kr - 1)  # rows of the trial
-                if hit.size and kr > 1:
+                if first is not None:
+                    last[hit] = first
+                elif hit.size and kr > 1:
                     sub = np.take(ev, hit, axis=1).view(np.uint8)
                     last[hit] = kr - (sub * k_weights[-kr:]).max(axis=0)
                 # costs of the rows that are final
@@ -665,23 +712,32 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             span_ok = span_ok and not (liq or fee_k or funding or any_dead)
             if span_ok:
                 span_low = trial_low if span_low is None else np.minimum(span_low, trial_low)
+                if trial_top is None:
+                    span_top = False  # not known: the span's highest NAV is searched for
+                elif span_top is None:
+                    span_top = trial_top
+                elif span_top is not False:
+                    span_top = np.maximum(span_top, trial_top)
                 if changed is not None:
                     span_changed[changed] = True
             if fill >= _FLUSH or t0 + k == T:
                 first_row = f0 if history else 0
                 span = slice(first_row, first_row + fill + 1)
                 rows_s = nav_h[first_row + 1 : first_row + fill + 1]
-                top = rows_s.max(axis=0)
                 chg = np.flatnonzero(span_changed) if span_ok else None
                 if not span_ok or chg.size > P // 3:
                     low = rows_s.min(axis=0)
+                    top = rows_s.max(axis=0)
                     exact = None
                 else:
                     # units and cash were fixed over the span except on the paths that
-                    # traded, so leverage 1 - c / V is extreme where NAV is
+                    # traded, so NAV and leverage 1 - c / V are extreme where the price is
                     low = span_low
+                    top = rows_s.max(axis=0) if span_top is False else span_top
                     if chg.size:
-                        low[chg] = np.take(rows_s, chg, axis=1).min(axis=0)
+                        sub = np.take(rows_s, chg, axis=1)
+                        low[chg] = sub.min(axis=0)
+                        top[chg] = sub.max(axis=0)
                     exact = chg
                 stats.add(nav_h[span], n_h[span], any_dead, exact=exact, cash=c, low=low, top=top)
                 # no new high: the peak is the old one and the drawdown is exact
@@ -701,7 +757,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 else:
                     nav_h[0] = nav_h[fill]
                     n_h[0] = n_h[fill]
-                fill, span_ok, span_low = 0, True, None
+                fill, span_ok, span_low, span_top = 0, True, None, None
                 span_changed[:] = False
             t0 += k
     out = {

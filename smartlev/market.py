@@ -188,13 +188,19 @@ class Market:
         if self._prices is not None:
             return self._prices[start:stop]
         bs = self._block_size
-        parts = []
-        for b in range(start // bs, (stop - 1) // bs + 1):
+        blocks = range(start // bs, (stop - 1) // bs + 1)
+        out = None
+        for b in blocks:
             lo, hi = b * bs, min((b + 1) * bs, self.paths)
             need = min(hi, stop) - lo
-            block = np.asarray(self._block_fn(b, need), dtype=float)
-            parts.append(block[max(start - lo, 0) : need])
-        out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+            block = np.asarray(self._block_fn(b, need), dtype=float)[max(start - lo, 0) : need]
+            if len(blocks) == 1:
+                out = block
+                break
+            if out is None:  # filled block by block: one block beside the result at a time
+                out = np.empty((stop - start, block.shape[1]))
+            out[max(lo, start) - start : max(lo, start) - start + block.shape[0]] = block
+            del block
         return check_prices(out, name=f"{self.name} generated prices")
 
     def chunks(self, size: int) -> Iterator[tuple[int, np.ndarray]]:

@@ -115,8 +115,10 @@ class _Controller:
     def need(self, cols, r0, active, nav, n, fixed=None) -> np.ndarray | None:
         """Where the trial path would trade: ``(k - r0, m)`` bool, or ``None``.
 
-        ``fixed`` is ``(prices, units, cash)`` when the trial has no costs, so that
-        ``nav = cash + units * prices`` exactly on every row.
+        ``fixed`` is ``(prices, units, cash, lowest price, highest price)`` when the
+        trial has no costs, so that ``nav = cash + units * prices`` exactly on every row.
+        Instead of the mask, a controller may answer ``(columns, rows)``: the columns
+        that trade and the row of their first trade, with ``active`` applied.
         """
         return None
 
@@ -397,9 +399,12 @@ class _TokenController(_Controller):
     def need(self, cols, r0, active, nav, n, fixed=None):
         s, need = self.sign, None
         self.r0 = r0
+        sched = [j - r0 for j in self.sched if j >= r0]
         by_price = fixed is not None and self.hi != 1.0 and self.lo != 1.0
         if by_price:
-            need = self._price_band(*fixed)
+            need = self._price_band(*fixed, active, sparse=not sched)
+            if not sched:
+                return need
         elif self.hi is not None:
             # |n| > hi V  <=>  s n > hi V  (n has the sign s while NAV > 0)
             need = (np.greater if s > 0 else np.less)(n, nav * (s * self.hi))
@@ -407,7 +412,6 @@ class _TokenController(_Controller):
             # a dead path has n = V = 0 and never satisfies the strict comparison
             low = (np.less if s > 0 else np.greater)(n, nav * (s * self.lo))
             need = low if need is None else np.logical_or(need, low, out=need)
-        sched = [j - r0 for j in self.sched if j >= r0]
         if sched:
             if need is None:
                 need = np.zeros(nav.shape, dtype=bool)
@@ -415,25 +419,46 @@ class _TokenController(_Controller):
                 np.greater(nav[j], 0.0, out=need[j])
         return need
 
-    def _price_band(self, S, u, c):
+    def _price_band(self, S, u, c, lo_s, hi_s, active, sparse):
         r"""The band as price thresholds while units and cash are fixed.
 
         :math:`s\,n > b V` with :math:`n = u S`, :math:`V = c + u S` is
         :math:`S\,u (s - b) > b c`: one comparison of the price with :math:`bc / (u(s - b))`
         per path, the direction given by the sign of :math:`u (s - b)`. A dead path
-        (:math:`u = c = 0`) has a NaN threshold and never trades.
+        (:math:`u = c = 0`) has a NaN threshold and never trades. With ``sparse``, only
+        the paths whose lowest or highest price (``lo_s``, ``hi_s``) passes a threshold
+        are compared row by row, and the answer is ``(columns, first row)``.
         """
-        s, need = self.sign, None
+        s = self.sign
+        tests = []
         with np.errstate(divide="ignore", invalid="ignore"):
             for b, above in ((self.hi, True), (self.lo, False)):
-                if b is None:
-                    continue
-                theta = (b * c) / (u * (s - b))
-                # above: S a > d; below: S a < d; dividing by a < 0 flips the comparison
-                up = above == (s * (s - b) > 0)
-                hit = np.greater(S, theta) if up else np.less(S, theta)
-                need = hit if need is None else np.logical_or(need, hit, out=need)
-        return need
+                if b is not None:
+                    theta = (b * c) / (u * (s - b))
+                    # above: S a > d; below: S a < d; dividing by a < 0 flips the comparison
+                    tests.append((theta, above == (s * (s - b) > 0)))
+        if sparse:
+            cand = None
+            for theta, up in tests:
+                out = np.greater(hi_s, theta) if up else np.less(lo_s, theta)
+                cand = out if cand is None else np.logical_or(cand, out, out=cand)
+            cols = np.flatnonzero(cand) if cand is not None else np.empty(0, dtype=np.int64)
+            if not cols.size:
+                return cols, cols
+            S = np.take(S, cols, axis=1)
+            tests = [(theta[cols], up) for theta, up in tests]
+            if active is not None:
+                active = np.take(active, cols, axis=1)
+        need = None
+        for theta, up in tests:
+            hit = np.greater(S, theta) if up else np.less(S, theta)
+            need = hit if need is None else np.logical_or(need, hit, out=need)
+        if not sparse:
+            return need
+        if active is not None:
+            need &= active
+        some = need.any(axis=0)
+        return cols[some], need[:, some].argmax(axis=0)
 
     def trade(self, which, row):
         if not self.want_reasons:
