@@ -121,4 +121,6 @@ def check_prices(prices: object, name: str = "prices") -> np.ndarray:
             f"{name} must be finite and > 0, got {float(arr[p, t])!r} "
             f"at path {int(p)}, point {int(t)}"
         )
+    if arr.flags.c_contiguous or arr.flags.f_contiguous:
+        return arr  # path-major or time-major, as given: the engine reads either
     return np.ascontiguousarray(arr)

@@ -48,7 +48,7 @@ _ROWS = 32  # steps per block of the kernel when the product has no short schedu
 _FLUSH = 32  # steps of NAV kept before they are folded into the statistics
 _WINDOW = 64  # steps of prices transposed at a time (a whole number of blocks)
 _TILE = 512  # paths per tile of that transposition
-_CHUNK_MAX = 16_384  # paths per chunk at most
+_CHUNK_MAX = 8_192  # paths per chunk at most
 _CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
 
 
@@ -63,10 +63,10 @@ def _default_chunk(paths: int, steps: int, history: bool, lazy: bool) -> int:
     """Paths per chunk, the chunks of a run about equal in size.
 
     With history, all paths: the result holds every step anyway. Otherwise the kernel's
-    buffers grow with the paths of a chunk but not with its steps, and fewer, larger
-    array operations run faster here, so chunks take up to 16,384 paths; a generated
-    market also holds one chunk of prices while it runs, so its chunks hold at most
-    about 64 million prices (~540 MB).
+    buffers grow with the paths of a chunk but not with its steps. Fewer, larger array
+    operations run faster here up to about 8,192 paths (measured), the most a chunk
+    takes. A generated market also holds one chunk of prices while it runs, so its
+    chunks hold at most about 64 million prices (~540 MB).
     """
     if history:
         return paths
@@ -95,7 +95,7 @@ def simulate(
         100,000 hourly paths over a year fits in bounded memory.
     chunk_paths : int, optional
         Paths processed together (default: all when keeping history, otherwise chunks
-        of about equal size and at most 16,384 paths, fewer for long generated markets).
+        of about equal size and at most 8,192 paths, fewer for long generated markets).
     progress : bool, optional
         Show a progress bar over chunks (default: when more than 50 million path-steps).
 
@@ -402,11 +402,15 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     ctrl = product._controller(P, steps_per_day)
     reasons = ctrl.want_reasons = history and ctrl.reason_codes
     K = min(ctrl.block_rows or _ROWS, 255)
-    # prices are read time-major through a window of whole blocks, transposed tile by
-    # tile into a buffer that is reused (a large fresh array is slow to fault in)
-    Kw = K * max(1, _WINDOW // K)
-    win = np.empty((Kw + 1, P))
-    w0 = -Kw - 1  # step of the window's first row
+    # prices are read time-major: as they are when stored that way (generated scenarios,
+    # a DataFrame with one column per path), else through a window of whole blocks,
+    # transposed tile by tile into a buffer that is reused (a fresh array faults in slowly)
+    if P > 1 and prices.strides[0] == prices.itemsize:
+        win, w0, Kw = prices.T, 0, T  # a view: the window is every step
+    else:
+        Kw = K * max(1, _WINDOW // K)
+        win = np.empty((Kw + 1, P))
+        w0 = -Kw - 1  # step of the window's first row
     k_weights = np.arange(K, 0, -1, dtype=np.uint8)[:, None]  # K - j: first event by max()
 
     fee_k = getattr(product, "management_fee", 0.0) / steps_per_day

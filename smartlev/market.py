@@ -198,7 +198,10 @@ class Market:
                 out = block
                 break
             if out is None:  # filled block by block: one block beside the result at a time
-                out = np.empty((stop - start, block.shape[1]))
+                if block.strides[0] == block.itemsize:  # time-major blocks stay time-major
+                    out = np.empty((block.shape[1], stop - start)).T
+                else:
+                    out = np.empty((stop - start, block.shape[1]))
             out[max(lo, start) - start : max(lo, start) - start + block.shape[0]] = block
             del block
         return check_prices(out, name=f"{self.name} generated prices")

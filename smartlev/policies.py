@@ -151,16 +151,17 @@ class VolatilityTarget:
 class _VolState(_State):
     def __init__(self, p: VolatilityTarget, paths: int, steps_per_day: int) -> None:
         self.lam = _decay(p.halflife_days, steps_per_day)
-        self.w = (1.0 - self.lam) * DAYS_PER_YEAR * steps_per_day
-        self.var = np.full(paths, p.initial_vol**2)
+        w = (1.0 - self.lam) * DAYS_PER_YEAR * steps_per_day
+        # the recursion runs on var / w (one multiplication less per step); the target
+        # is then sigma* / sqrt(var) = (sigma* / sqrt(w)) / sqrt(var / w)
+        self.var = np.full(paths, p.initial_vol**2 / w)
         self.tmp = np.empty(paths)
-        self.tv = p.target_vol
+        self.tv = p.target_vol / np.sqrt(w)
         self.initial = p.target_vol / p.initial_vol
 
     def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
-        # var_j = lam var_{j-1} + w r_j^2, row by row (a recursion in time)
+        # var_j / w = lam var_{j-1} / w + r_j^2, row by row (a recursion in time)
         np.multiply(r, r, out=out)
-        out *= self.w
         prev, tmp = self.var, self.tmp
         for j in range(out.shape[0]):
             np.multiply(prev, self.lam, out=tmp)

@@ -116,12 +116,29 @@ def _name(name: object, default: str) -> str:
     return name
 
 
+_TIME_MAJOR_MIN = 64  # paths from which prices are stored time-major
+
+
 def _prices(log_returns: np.ndarray, start_price: float) -> np.ndarray:
-    """Prices ``(n, steps + 1)`` from log returns ``(n, steps)``; column 0 is exact."""
+    """Prices ``(n, steps + 1)`` from log returns ``(n, steps)``; column 0 is exact.
+
+    Many paths are stored time-major (each step's prices side by side), the order in
+    which the engine reads them, so that it needs no transposed copy; the running sum
+    then goes step by step, the same additions in the same order as ``np.cumsum``.
+    """
     n, steps = log_returns.shape
-    out = np.empty((n, steps + 1))
-    out[:, 0] = 0.0
-    np.cumsum(log_returns, axis=1, out=out[:, 1:])
+    if n < _TIME_MAJOR_MIN:
+        out = np.empty((n, steps + 1))
+        out[:, 0] = 0.0
+        np.cumsum(log_returns, axis=1, out=out[:, 1:])
+    else:
+        tm = np.empty((steps + 1, n))
+        tm[0] = 0.0
+        for i in range(0, n, 256):  # transposed in tiles that stay in cache
+            np.copyto(tm[1:, i : i + 256], log_returns[i : i + 256].T)
+        for j in range(1, steps):
+            np.add(tm[j], tm[j + 1], out=tm[j + 1])
+        out = tm.T
     np.exp(out, out=out)
     out *= start_price
     return out
@@ -902,7 +919,7 @@ def bridge(
         np.cumsum(w, axis=1, out=w)
         w -= w[:, -1:] * frac
         w += total * frac
-        out = np.empty((k, steps + 1))
+        out = np.empty((steps + 1, k)).T  # time-major, as in _prices
         out[:, 0] = 0.0
         out[:, 1:] = w
         np.exp(out, out=out)
