@@ -25,6 +25,12 @@ class Market:
     simulation asks for them, so 100,000 paths of hourly prices never sit in memory
     at once. Path ``i`` is the same whatever the number of paths asked for.
 
+    The array may be stored path-major (one row per path, as a NumPy array usually is)
+    or time-major (each step's prices side by side: generated scenarios and a DataFrame
+    with one column per path). The engine steps through time, so it reads time-major
+    prices directly and path-major ones through a transposed copy; the numbers are the
+    same.
+
     Parameters
     ----------
     prices : array_like
