@@ -49,6 +49,7 @@ _FLUSH = 32  # steps of NAV kept before they are folded into the statistics
 _WINDOW = 64  # steps of prices transposed at a time (a whole number of blocks)
 _TILE = 512  # paths per tile of that transposition
 _CHUNK_MAX = 8_192  # paths per chunk at most
+_ROUNDS = 3  # trials of a block beyond which blocks shorten
 _CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
 
 
@@ -531,19 +532,22 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         c_end = c_r - paid
                 fixed = None
                 if fee_r is None and fund_r is None:  # nav = c + u S exactly on every row
-                    lo_s = s_r.min(axis=0) if kr > 1 else s_r[0]
-                    hi_s = s_r.max(axis=0) if kr > 1 else s_r[0]
+                    lo_s = hi_s = None
+                    if cols is None or ctrl.price_range:
+                        lo_s = s_r.min(axis=0) if kr > 1 else s_r[0]
+                        hi_s = s_r.max(axis=0) if kr > 1 else s_r[0]
                     fixed = (s_r, u_r, c_r, lo_s, hi_s)
-                # the bottom
+                # the bottom; c + u S is monotone in S, also after rounding
+                by_range = fixed is not None and lo_s is not None
                 if cols is None:  # lowest and highest NAV of each path, for the statistics
-                    if fixed is None:
+                    if by_range:
+                        trial_low, trial_top = _nav_range(u_r, c_r, lo_s, hi_s)
+                    else:
                         trial_low = nav.min(axis=0) if kr > 1 else nav[0].copy()
                         trial_top = None
-                    else:  # c + u S is monotone in S, also after rounding
-                        trial_low, trial_top = _nav_range(u_r, c_r, lo_s, hi_s)
                     lowest = trial_low.min()
                 else:
-                    lowest = nav.min()
+                    lowest = _nav_range(u_r, c_r, lo_s, hi_s)[0].min() if by_range else nav.min()
                 if liq:
                     bad = nav <= mm(np.abs(n))
                 elif lowest <= 1e-9:  # at 0 up to rounding: wiped out (see EDGE)
@@ -717,7 +721,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 r0 = int(start.min())
             # many retries: paths trade often, so shorter blocks waste less work (a retry
             # costs more than a one-step block, whose trades need no retry)
-            if rounds > min(3, k - 1):
+            if rounds > min(_ROUNDS, k - 1):
                 Kc = max(1, Kc // 2)
             elif rounds == 1 and Kc < K and (k > 1 or busy * 8 < P):
                 Kc = min(K, 2 * Kc)

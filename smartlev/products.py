@@ -108,6 +108,7 @@ class _Controller:
     reason_codes: bool = False
     want_reasons: bool = True  # set by the kernel: build reason codes only when kept
     block_rows: int = 0  # preferred steps per block (0: the kernel's default)
+    price_range: bool = False  # need() uses the lowest and highest price of retried paths
 
     def start_block(self, t0: int, s: np.ndarray, s_prev: np.ndarray) -> None:
         """Prepare steps ``t0 + 1 .. t0 + k``; ``s`` and ``s_prev`` are ``(k, paths)``."""
@@ -116,7 +117,8 @@ class _Controller:
         """Where the trial path would trade: ``(k - r0, m)`` bool, or ``None``.
 
         ``fixed`` is ``(prices, units, cash, lowest price, highest price)`` when the
-        trial has no costs, so that ``nav = cash + units * prices`` exactly on every row.
+        trial has no costs, so that ``nav = cash + units * prices`` exactly on every row
+        (the price range of a retry only with :attr:`price_range`, else ``None``).
         Instead of the mask, a controller may answer ``(columns, rows)``: the columns
         that trade and the row of their first trade, with ``active`` applied.
         """
@@ -383,6 +385,7 @@ class _TokenController(_Controller):
         # one scheduled rebalance at the end of each block when the schedule is short
         self.block_rows = self.every if 0 < self.every <= 128 else 0
         self.lo = self.hi = None
+        self.price_range = p.band is not None
         if p.band is not None:
             lo, hi = p.band
             # leverage must leave the band by more than a rounding error (EDGE)
