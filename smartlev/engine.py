@@ -397,6 +397,144 @@ def _rows_to_mask(cols: np.ndarray, rows: np.ndarray, shape: tuple[int, int]) ->
     return mask
 
 
+def _trial_nav(n, c, nav, fee_k, phi, act):
+    """NAV of a trial, ``nav = c + n`` less the costs paid along it, written into ``nav``.
+
+    ``n`` is the notional ``(rows, paths)`` at fixed units, ``c`` the cash at the start,
+    ``fee_k`` the management fee per step (on positive NAV), ``phi`` the funding rate of
+    each row (or ``None``) and ``act`` a mask of the rows that count (or ``None``).
+    Returns the cash at the trial's end and the fee and funding paid on each row (``None``
+    when there are none).
+    """
+    rows = n.shape[0]
+    fee_r = fund_r = None
+    if fee_k:  # the fee depends on the NAV: row by row
+        c_end = c.copy()
+        fee_r = np.empty(n.shape)
+        fund_r = np.zeros(n.shape) if phi is not None else None
+        for j in range(rows):
+            v, f = nav[j], fee_r[j]
+            np.add(c_end, n[j], out=v)
+            np.maximum(v, 0.0, out=f)
+            f *= fee_k
+            if act is not None:
+                f *= act[j]
+            c_end -= f
+            v -= f
+            if phi is not None and phi[j]:
+                g = fund_r[j]
+                np.multiply(n[j], phi[j], out=g)
+                if act is not None:
+                    g *= act[j]
+                c_end -= g
+                v -= g
+        return c_end, fee_r, fund_r
+    np.add(n, c, out=nav)
+    if phi is None or not phi.any():
+        return c, None, None
+    # funding only: paid at the marks, and from each mark on the NAV is lower by it
+    fund_r = np.zeros(n.shape)
+    paid = np.zeros(n.shape[1])
+    marks = np.flatnonzero(phi)
+    for i, j in enumerate(marks):
+        g = fund_r[j]
+        np.multiply(n[j], phi[j], out=g)
+        if act is not None:
+            g *= act[j]
+        paid += g
+        nav[j : marks[i + 1] if i + 1 < len(marks) else rows] -= paid
+    return c - paid, None, fund_r
+
+
+class _Spans:
+    """Per-path statistics of a run, folded in span by span (``_FLUSH`` steps or so).
+
+    The kernel writes each block's NAV and notional rows into ``nav`` and ``notional``
+    (all steps with history, else a short buffer whose row 0 carries the last row of the
+    previous span). A span's volatility and leverage sums go to :class:`_Stats`, and the
+    drawdown is kept as the smallest ratio of NAV to its running peak. While no path has
+    costs or died, units and cash are fixed between trades, so NAV (and leverage
+    :math:`1 - c/V`) is extreme where the price is: the trial's lowest and highest NAV
+    serve for every path that did not trade, and only the paths that did are searched.
+    """
+
+    def __init__(self, nav, notional, history, steps_per_day, sign):
+        P = nav.shape[1]
+        self.nav, self.notional, self.history = nav, notional, history
+        self.stats = _Stats(P, steps_per_day, sign=sign)
+        self.peak = np.ones(P)
+        self.dd = np.ones(P)  # smallest NAV / running peak
+        self.fill = 0  # rows of the span so far
+        self.f0 = 0  # first row of the span (with history)
+        self.exact, self.low, self.top = True, None, None
+        self.changed = np.zeros(P, dtype=bool)
+
+    @property
+    def next_row(self) -> int:
+        """Row of the buffers before the next block's first step."""
+        return self.f0 + self.fill
+
+    def add(self, k, trial_low, trial_top, changed, exact: bool) -> None:
+        """A block of ``k`` rows was written; ``changed`` paths traded in it (or None)."""
+        self.fill += k
+        self.exact = self.exact and exact
+        if not self.exact:
+            return
+        self.low = trial_low if self.low is None else np.minimum(self.low, trial_low)
+        if trial_top is None:
+            self.top = False  # not known: the span's highest NAV is searched for
+        elif self.top is None:
+            self.top = trial_top
+        elif self.top is not False:
+            self.top = np.maximum(self.top, trial_top)
+        if changed is not None:
+            self.changed[changed] = True
+
+    def flush(self, cash, some_dead: bool) -> None:
+        """Fold the span in; ``cash`` holds the cash of the paths that did not trade."""
+        fill, f0, P = self.fill, self.f0, self.nav.shape[1]
+        span = slice(f0, f0 + fill + 1)
+        rows = self.nav[f0 + 1 : f0 + fill + 1]
+        chg = np.flatnonzero(self.changed) if self.exact else None
+        if not self.exact or chg.size > P // 3:
+            low, top, exact = rows.min(axis=0), rows.max(axis=0), None
+        else:
+            low = self.low
+            top = rows.max(axis=0) if self.top is False else self.top
+            if chg.size:
+                sub = np.take(rows, chg, axis=1)
+                low[chg] = sub.min(axis=0)
+                top[chg] = sub.max(axis=0)
+            exact = chg
+        self.stats.add(
+            self.nav[span], self.notional[span], some_dead,
+            exact=exact, cash=cash, low=low, top=top,
+        )
+        peak, dd = self.peak, self.dd
+        # no new high: the peak is the old one and the drawdown is exact
+        np.minimum(dd, low / peak, out=dd)
+        np.maximum(top, peak, out=top)
+        # a new high: only a low below dd x the new peak can deepen the drawdown
+        cand = np.flatnonzero((top > peak) & (low < dd * top))
+        if cand.size:
+            sub, pk, d = np.take(rows, cand, axis=1), peak[cand], dd[cand]
+            for j in range(fill):
+                np.maximum(pk, sub[j], out=pk)
+                np.minimum(d, sub[j] / pk, out=d)
+            dd[cand] = d
+        self.peak = top
+        if self.history:
+            self.f0 += fill
+        else:  # the span's last row becomes row 0 of the next
+            self.nav[0] = self.nav[fill]
+            self.notional[0] = self.notional[fill]
+        self.fill, self.exact, self.low, self.top = 0, True, None, None
+        self.changed[:] = False
+
+    def finish(self) -> dict[str, np.ndarray]:
+        return {**self.stats.finish(), "max_drawdown": np.clip(1.0 - self.dd, 0.0, 1.0)}
+
+
 def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
     """The kernel: step every path of ``prices`` (paths, steps + 1) through time.
 
@@ -441,8 +579,6 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     event = np.full(P, -1, dtype=np.int64)
     dead = np.zeros(P, dtype=bool)
     any_dead = False
-    peak = np.ones(P)
-    dd = np.ones(P)  # smallest NAV / running peak
     if entry_fee:  # taker fee on the entry notional, paid at the first step
         fees += entry_fee * abs(float(ctrl.initial))
         c -= fees
@@ -451,7 +587,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     nav_h = np.empty((rows, P))
     n_h = np.empty((rows, P))
     reason_h = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
-    stats = _Stats(P, steps_per_day, sign=float(np.sign(ctrl.initial)))
+    spans = _Spans(nav_h, n_h, history, steps_per_day, sign=float(np.sign(ctrl.initial)))
     nav_h[0] = 1.0
     n_h[0] = float(ctrl.initial)
     if reasons:
@@ -461,14 +597,10 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
 
     with np.errstate(divide="ignore", invalid="ignore"):
         t0, Kc = 0, K  # Kc: current block length, shortened while paths trade often
-        # statistics are folded in every _FLUSH steps or so (a span of one or more blocks)
-        fill, f0 = 0, 0  # rows of the span so far; first row of the span (with history)
-        span_ok, span_low, span_top = True, None, None
-        span_changed = np.zeros(P, dtype=bool)
         while t0 < T:
             k = min(Kc, T - t0)
             rounds = 0
-            base = t0 if history else fill
+            base = spans.next_row  # where the block's rows go
             NAV = nav_h[base + 1 : base + 1 + k]
             N = n_h[base + 1 : base + 1 + k]
             if t0 + k > w0 + Kw:
@@ -494,42 +626,9 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     act = row_index[:kr] >= start - r0
                 # the trial: fixed units, cash moved by costs only
                 np.multiply(s_r, u_r, out=n)
-                fee_r = fund_r = None
-                if fee_k:
-                    c_end = c_r.copy()
-                    fee_r = np.empty(n.shape)
-                    fund_r = np.zeros(n.shape) if funding else None
-                    for j in range(kr):
-                        v, f = nav[j], fee_r[j]
-                        np.add(c_end, n[j], out=v)
-                        np.maximum(v, 0.0, out=f)
-                        f *= fee_k
-                        if act is not None:
-                            f *= act[j]
-                        c_end -= f
-                        v -= f
-                        if funding and phi[r0 + j]:
-                            g = fund_r[j]
-                            np.multiply(n[j], phi[r0 + j], out=g)
-                            if act is not None:
-                                g *= act[j]
-                            c_end -= g
-                            v -= g
-                else:
-                    np.add(n, c_r, out=nav)
-                    c_end = c_r
-                    if funding and phi[r0:].any():
-                        fund_r = np.zeros(n.shape)
-                        paid = np.zeros(n.shape[1])
-                        mrows = np.flatnonzero(phi[r0:])
-                        for i, j in enumerate(mrows):
-                            g = fund_r[j]
-                            np.multiply(n[j], phi[r0 + j], out=g)
-                            if act is not None:
-                                g *= act[j]
-                            paid += g
-                            nav[j : mrows[i + 1] if i + 1 < len(mrows) else kr] -= paid
-                        c_end = c_r - paid
+                c_end, fee_r, fund_r = _trial_nav(
+                    n, c_r, nav, fee_k, None if phi is None else phi[r0:], act
+                )
                 fixed = None
                 if fee_r is None and fund_r is None:  # nav = c + u S exactly on every row
                     lo_s = hi_s = None
@@ -726,57 +825,10 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             elif rounds == 1 and Kc < K and (k > 1 or busy * 8 < P):
                 Kc = min(K, 2 * Kc)
             # statistics, once a span of blocks is long enough
-            fill += k
-            span_ok = span_ok and not (liq or fee_k or funding or any_dead)
-            if span_ok:
-                span_low = trial_low if span_low is None else np.minimum(span_low, trial_low)
-                if trial_top is None:
-                    span_top = False  # not known: the span's highest NAV is searched for
-                elif span_top is None:
-                    span_top = trial_top
-                elif span_top is not False:
-                    span_top = np.maximum(span_top, trial_top)
-                if changed is not None:
-                    span_changed[changed] = True
-            if fill >= _FLUSH or t0 + k == T:
-                first_row = f0 if history else 0
-                span = slice(first_row, first_row + fill + 1)
-                rows_s = nav_h[first_row + 1 : first_row + fill + 1]
-                chg = np.flatnonzero(span_changed) if span_ok else None
-                if not span_ok or chg.size > P // 3:
-                    low = rows_s.min(axis=0)
-                    top = rows_s.max(axis=0)
-                    exact = None
-                else:
-                    # units and cash were fixed over the span except on the paths that
-                    # traded, so NAV and leverage 1 - c / V are extreme where the price is
-                    low = span_low
-                    top = rows_s.max(axis=0) if span_top is False else span_top
-                    if chg.size:
-                        sub = np.take(rows_s, chg, axis=1)
-                        low[chg] = sub.min(axis=0)
-                        top[chg] = sub.max(axis=0)
-                    exact = chg
-                stats.add(nav_h[span], n_h[span], any_dead, exact=exact, cash=c, low=low, top=top)
-                # no new high: the peak is the old one and the drawdown is exact
-                np.minimum(dd, low / peak, out=dd)
-                np.maximum(top, peak, out=top)
-                # a new high: only a low below dd x the new peak can deepen the drawdown
-                cand = np.flatnonzero((top > peak) & (low < dd * top))
-                if cand.size:
-                    sub, pk, d = np.take(rows_s, cand, axis=1), peak[cand], dd[cand]
-                    for j in range(fill):
-                        np.maximum(pk, sub[j], out=pk)
-                        np.minimum(d, sub[j] / pk, out=d)
-                    dd[cand] = d
-                peak = top
-                if history:
-                    f0 += fill
-                else:
-                    nav_h[0] = nav_h[fill]
-                    n_h[0] = n_h[fill]
-                fill, span_ok, span_low, span_top = 0, True, None, None
-                span_changed[:] = False
+            fixed_span = not (liq or fee_k or funding or any_dead)  # units and cash fixed
+            spans.add(k, trial_low, trial_top, changed, exact=fixed_span)
+            if spans.fill >= _FLUSH or t0 + k == T:
+                spans.flush(c, any_dead)
             t0 += k
     out = {
         "final_nav": nav_h[T if history else 0].copy(),  # without history row 0 is the last
@@ -787,8 +839,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
         "fees_paid": fees,
         "funding_paid": fund,
         "trading_costs": tcost,
-        **stats.finish(),
-        "max_drawdown": np.clip(1.0 - dd, 0.0, 1.0),
+        **spans.finish(),
         "nav": None,
         "leverage": None,
         "reason": None,
