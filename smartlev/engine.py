@@ -46,9 +46,10 @@ __all__ = ["simulate", "compare"]
 _PRODUCTS = (Spot, LeveragedToken, Perpetual, SmartLeverage, StructuredLeverage)
 _ROWS = 32  # steps per block of the kernel when the product has no short schedule
 _FLUSH = 32  # steps of NAV kept before they are folded into the statistics
-_WINDOW = 64  # steps of prices transposed at a time (a whole number of blocks)
+_WINDOW = 64  # steps of prices transposed at a time (whole market windows)
 _TILE = 512  # paths per tile of that transposition
 _CHUNK_MAX = 8_192  # paths per chunk at most
+_AHEAD = 32  # steps of a market window, at least (a whole number of blocks)
 _ROUNDS = 3  # trials of a block beyond which blocks shorten
 _CLOSED_FORM_MAX = 4_000_000  # prices per chunk up to which Spot/Perpetual skip the loop
 
@@ -550,13 +551,17 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     ctrl = product._controller(P, steps_per_day)
     reasons = ctrl.want_reasons = history and ctrl.reason_codes
     K = min(ctrl.block_rows or _ROWS, 255)
+    # market windows: the controller prepares what depends on prices alone a window at a
+    # time (whole blocks), and a block never crosses the end of one
+    Km = K * max(1, _AHEAD // K)
     # prices are read time-major: as they are when stored that way (generated scenarios,
-    # a DataFrame with one column per path), else through a window of whole blocks,
-    # transposed tile by tile into a buffer that is reused (a fresh array faults in slowly)
+    # a DataFrame with one column per path), else through a window of whole market
+    # windows, transposed tile by tile into a buffer that is reused (a fresh array faults
+    # in slowly)
     if P > 1 and prices.strides[0] == prices.itemsize:
         win, w0, Kw = prices.T, 0, T  # a view: the window is every step
     else:
-        Kw = K * max(1, _WINDOW // K)
+        Kw = Km * max(1, _WINDOW // Km)
         win = np.empty((Kw + 1, P))
         w0 = -Kw - 1  # step of the window's first row
     k_weights = np.arange(K, 0, -1, dtype=np.uint8)[:, None]  # K - j: first event by max()
@@ -598,19 +603,21 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     with np.errstate(divide="ignore", invalid="ignore"):
         t0, Kc = 0, K  # Kc: current block length, shortened while paths trade often
         while t0 < T:
-            k = min(Kc, T - t0)
+            wend = min(T, t0 - t0 % Km + Km)  # end of the market window
+            k = min(Kc, wend - t0)  # a block stays inside its market window
             rounds = 0
             base = spans.next_row  # where the block's rows go
             NAV = nav_h[base + 1 : base + 1 + k]
             N = n_h[base + 1 : base + 1 + k]
-            if t0 + k > w0 + Kw:
+            if wend > w0 + Kw:  # the market window starts a new price window
                 w0 = t0
                 kw = min(Kw, T - t0)
                 src = prices[:, t0 : t0 + kw + 1]
                 for i in range(0, P, _TILE):
                     np.copyto(win[: kw + 1, i : i + _TILE], src[i : i + _TILE].T)
             Sb = win[t0 - w0 + 1 : t0 - w0 + 1 + k]
-            ctrl.start_block(t0, Sb, win[t0 - w0 : t0 - w0 + k])
+            at, ahead = t0 - w0, wend - t0  # the controller sees the rest of the window
+            ctrl.start_block(t0, k, win[at + 1 : at + 1 + ahead], win[at : at + ahead])
             phi = funding * marks[t0 : t0 + k] if funding else None
             cols = start = None  # first trial: every path from the block's first row
             changed = None  # paths whose first trial was not final (None: all were)

@@ -110,8 +110,15 @@ class _Controller:
     block_rows: int = 0  # preferred steps per block (0: the kernel's default)
     price_range: bool = False  # need() uses the lowest and highest price of retried paths
 
-    def start_block(self, t0: int, s: np.ndarray, s_prev: np.ndarray) -> None:
-        """Prepare steps ``t0 + 1 .. t0 + k``; ``s`` and ``s_prev`` are ``(k, paths)``."""
+    def start_block(self, t0: int, k: int, s: np.ndarray, s_prev: np.ndarray) -> None:
+        """Prepare steps ``t0 + 1 .. t0 + k``.
+
+        The kernel steps through *market windows* of a few dozen steps, and a block never
+        crosses the end of one. ``s`` holds the prices of steps ``t0 + 1`` to the end of
+        the current window and ``s_prev`` those one step earlier, ``(rows, paths)``: a
+        controller may work out what depends on prices alone for the whole window when
+        a window starts (``t0`` at its first step) and reuse it in the window's blocks.
+        """
 
     def need(self, cols, r0, active, nav, n, fixed=None) -> np.ndarray | None:
         """Where the trial path would trade: ``(k - r0, m)`` bool, or ``None``.
@@ -395,9 +402,9 @@ class _TokenController(_Controller):
         self.sign = 1.0 if p.leverage > 0 else -1.0
         self.sched: list[int] = []
 
-    def start_block(self, t0, s, s_prev):
-        self.sched = _schedule_rows(self.every, t0, s.shape[0])
-        self._is_sched = _row_mask(self.sched, s.shape[0])
+    def start_block(self, t0, k, s, s_prev):
+        self.sched = _schedule_rows(self.every, t0, k)
+        self._is_sched = _row_mask(self.sched, k)
 
     def need(self, cols, r0, active, nav, n, fixed=None):
         s, need = self.sign, None
@@ -734,6 +741,9 @@ class _SmartController(_Controller):
         self.last_cool = -1
         self.paths = paths
         self.bufs: dict[str, np.ndarray] = {}
+        self.ahead = (0, 0)  # steps t0 .. t1 whose rows t0 + 1 .. t1 are prepared
+        self.tgt_w = self.trips_w = self.adverse_w = None
+        self.caps_w: list[tuple[int, np.ndarray]] = []
 
     def _buf(self, name: str, shape: tuple[int, int]) -> np.ndarray:
         """Scratch blocks reused from block to block (fresh memory is slow to fault in)."""
@@ -742,29 +752,42 @@ class _SmartController(_Controller):
             b = self.bufs[name] = np.empty(shape)
         return b
 
-    def start_block(self, t0, s, s_prev):
-        k, P = s.shape
-        r = self._buf("r", (k, P))
+    def start_block(self, t0, k, s, s_prev):
+        if t0 >= self.ahead[1]:  # a new market window
+            self._look_ahead(t0, s, s_prev)
+        a, b = t0 - self.ahead[0], t0 - self.ahead[0] + k  # the block's rows in the window
+        self.tgt = None if self.tgt_w is None else self.tgt_w[a:b]
+        some = self.trips_w is not None and self.trips_w[a:b].any()
+        self.adverse = self.adverse_w[a:b] if some else None
+        self.caps = [(t - t0 - 1, cool) for t, cool in self.caps_w if t0 < t <= t0 + k]
+        self.sched = _schedule_rows(self.every, t0, k)
+        self._is_sched = _row_mask(self.sched, k)
+
+    def _look_ahead(self, t0, s, s_prev):
+        """Targets and breaker state of every row of a market window (they depend on
+        prices only), kept for the blocks in that window."""
+        L, P = s.shape
+        self.ahead = (t0, t0 + L)
+        r = self._buf("r", (L, P))
         np.divide(s, s_prev, out=r)
         r -= 1.0
-        self.tgt = None
+        self.tgt_w = None
         if self.st.kind == "market":
-            tgt = self.st.block(r, self._buf("tgt", (k, P)))
-            _clip(tgt, self.lo, self.hi)
-            self.tgt = tgt
+            self.tgt_w = self.st.block(r, self._buf("tgt", (L, P)))
+            _clip(self.tgt_w, self.lo, self.hi)
         # circuit breaker: an adverse step return of at least cb trips it; it caps the
         # target from that step to cool_steps steps later (prices only, so known ahead)
-        self.adverse = None
-        self.caps: list[tuple[int, np.ndarray]] = []
+        self.adverse_w = self.trips_w = None
+        self.caps_w = []  # (step, paths cooling down at that step)
         if self.cb is not None:
             cb = self.cb - 1e-12  # an exact 10 % fall in floating point trips a 10 % breaker
             adverse = (r <= -cb) if self.s > 0 else (r >= cb)
             trips = adverse.any(axis=1)
             if trips.any():
-                self.adverse = adverse
+                self.adverse_w, self.trips_w = adverse, trips
             elif self.last_cool <= t0:
-                trips = None  # no trip and no cool-down in this block
-            for j in range(k if trips is not None else 0):
+                trips = None  # no trip and no cool-down in this window
+            for j in range(L if trips is not None else 0):
                 t = t0 + 1 + j
                 if trips[j]:
                     np.maximum(
@@ -772,15 +795,14 @@ class _SmartController(_Controller):
                     )
                     self.last_cool = max(self.last_cool, t + self.cool_steps)
                 if t <= self.last_cool:
-                    self.caps.append((j, self.until >= t))  # paths cooling down at step t
-            if self.tgt is not None:
+                    self.caps_w.append((t, self.until >= t))
+            if self.tgt_w is not None:
                 bl = self.p.breaker_leverage
-                for j, cool in self.caps:
-                    np.minimum(self.tgt[j], bl, out=self.tgt[j], where=cool)
-        if self.tgt is not None and self.s < 0:
-            np.negative(self.tgt, out=self.tgt)  # signed targets: no abs() of the leverage
-        self.sched = _schedule_rows(self.every, t0, k)
-        self._is_sched = _row_mask(self.sched, k)
+                for t, cool in self.caps_w:
+                    row = self.tgt_w[t - t0 - 1]
+                    np.minimum(row, bl, out=row, where=cool)
+        if self.tgt_w is not None and self.s < 0:
+            np.negative(self.tgt_w, out=self.tgt_w)  # signed targets: no abs() of leverage
 
     def need(self, cols, r0, active, nav, n, fixed=None):
         p = self.p
