@@ -181,7 +181,11 @@ StructuredLeverage, got '3x' (str)
             run = _run_chunk
         parts.append(run(product, prices, market.steps_per_day, history))
         del prices  # before the next chunk is generated: one chunk of prices at a time
-    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if parts[0][k] is not None}
+    if len(parts) == 1:  # one chunk: its arrays as they are (no copy)
+        out = {k: v for k, v in parts[0].items() if v is not None}
+    else:
+        keys = [k for k, v in parts[0].items() if v is not None]
+        out = {k: np.concatenate([p[k] for p in parts]) for k in keys}
     return Result(
         product=product,
         market_name=market.name,
@@ -229,7 +233,7 @@ def _run_segments(product, prices: np.ndarray, steps_per_day: int, history: bool
     ends = slice(E - 1, T, E)  # columns (step - 1) of scheduled rebalances
     # the price where each step's segment started (a view when every step is one)
     base = prices[:, :T] if E == 1 else np.repeat(prices[:, :T:E], E, axis=1)[:, :T]
-    x = prices[:, 1:] / base
+    x = np.divide(prices[:, 1:], base, order="C")  # path-major from here on
     nx = L * x  # notional per unit of the segment's starting NAV
     phi = product.funding_rate * _funding_marks(T, steps_per_day) if product.funding_rate else None
     fee_rel = fund_rel = None
@@ -329,7 +333,7 @@ def _run_fixed_units(product, prices: np.ndarray, steps_per_day: int, history: b
     kernel's recursion written in closed form (the same numbers up to rounding).
     """
     P, T = prices.shape[0], prices.shape[1] - 1
-    x = prices / prices[:, :1]
+    x = np.divide(prices, prices[:, :1], order="C")  # path-major from here on
     liq = isinstance(product, Perpetual)
     u = product.sign * product.leverage if liq else 1.0
     n = u * x

@@ -197,8 +197,11 @@ class _Stats:
             cur_nav, cur_n = nav, notional
         else:
             cur_nav, cur_n = nav[1:], notional[1:]
-        g = self._buffer("g", (k, nav.shape[1]))
-        lev = self._buffer("lev", cur_nav.shape)
+        # scratch in the input's layout: a transposed path-major history is read and
+        # written along its paths' rows
+        order = "F" if nav.flags.f_contiguous and not nav.flags.c_contiguous else "C"
+        g = self._buffer("g", (k, nav.shape[1]), order)
+        lev = self._buffer("lev", cur_nav.shape, order)
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(nav[1:], nav[:-1], out=g)
             np.divide(cur_n, cur_nav, out=lev)
@@ -254,12 +257,12 @@ class _Stats:
         np.minimum(self.lev_min, lo, out=self.lev_min)
         np.maximum(self.lev_max, hi, out=self.lev_max)
 
-    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    def _buffer(self, name: str, shape: tuple[int, ...], order: str = "C") -> np.ndarray:
         """A scratch array kept between blocks (fresh memory is slow to fault in)."""
         buf = self._buffers.get(name)
         if buf is None or buf.size < shape[0] * shape[1]:
             buf = self._buffers[name] = np.empty(shape[0] * shape[1])
-        return buf[: shape[0] * shape[1]].reshape(shape)
+        return buf[: shape[0] * shape[1]].reshape(shape, order=order)
 
     def finish(self) -> dict[str, np.ndarray]:
         n = np.maximum(self.count_r, 1)
