@@ -540,6 +540,148 @@ class _Spans:
         return {**self.stats.finish(), "max_drawdown": np.clip(1.0 - self.dd, 0.0, 1.0)}
 
 
+class _Book:
+    """What the kernel keeps per path between blocks: units ``u`` and cash ``c`` (both per
+    unit of starting NAV), the costs paid, trades, deaths and their reason codes."""
+
+    def __init__(self, P: int, T: int, initial: float, s0: np.ndarray, tc: float,
+                 death: int, reasons: bool) -> None:
+        self.u = initial / s0  # units of the coin
+        self.c = np.full(P, 1.0 - initial)
+        self.fees = np.zeros(P)
+        self.fund = np.zeros(P)
+        self.tcost = np.zeros(P)
+        self.rebal = np.zeros(P, dtype=np.int64)
+        self.event = np.full(P, -1, dtype=np.int64)
+        self.dead = np.zeros(P, dtype=bool)
+        self.any_dead = False
+        self.tc, self.death = tc, death
+        self.reason = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
+        if reasons:
+            self.reason[0] = ENTRY
+
+
+def _dense_step(book: _Book, ctrl, t: int, nav, n, s, bad, need) -> int:
+    """A one-step block (paths trade almost every step): the trades of step ``t`` as
+    whole-array operations, blended by a mask. Returns the number of paths that traded."""
+    v, nn = nav[0], n[0]
+    gone = None if bad is None else bad[0].copy()
+    go = None if need is None else need[0] if gone is None else need[0] & ~gone
+    if go is not None and go.any():
+        lev_t, why = ctrl.trade(slice(None), 0)
+        delta = lev_t * v
+        delta -= nn
+        delta *= go
+        if book.tc:
+            cost = np.abs(delta) * book.tc
+            v -= cost
+            book.c -= cost
+            book.tcost += cost
+        nn += delta
+        book.c -= delta
+        book.u += delta / s[0]
+        book.rebal += go
+        if book.reason is not None:
+            np.copyto(book.reason[t], why, where=go)
+        if book.tc and (v[go] <= 0.0).any():  # the trade's cost took the rest
+            wiped = go & (v <= 0.0)
+            gone = wiped if gone is None else gone | wiped
+            if book.reason is not None:
+                book.reason[t][wiped] = WIPED
+    if gone is not None and gone.any():
+        v[gone] = nn[gone] = book.u[gone] = book.c[gone] = 0.0
+        book.dead |= gone
+        book.event[gone] = t
+        book.any_dead = True
+        if book.reason is not None and bad is not None:
+            book.reason[t][gone & bad[0]] = book.death
+    return 0 if go is None else int(np.count_nonzero(go))
+
+
+def _all_on_last_row(book: _Book, ctrl, t: int, nav, n, s, hit, last):
+    """Every path trades on the trial's last row (a scheduled rebalance): whole-array
+    operations; ``t`` is the step of the trial's first row. Returns the paths whose
+    trading cost took what was left and a mask of the trial marking them (or ``None``),
+    to be handled as wipe-outs."""
+    at = nav.shape[0] - 1
+    lev_t, why = ctrl.trade(hit, last)
+    v_t = nav[at]
+    new_n = lev_t * v_t
+    if book.tc:
+        cost = np.abs(new_n - n[at]) * book.tc
+        v_t = v_t - cost
+        book.tcost += cost
+    book.rebal += 1
+    np.divide(new_n, s[at], out=book.u)
+    np.subtract(v_t, new_n, out=book.c)
+    nav[at] = v_t
+    n[at] = new_n
+    if book.reason is not None:
+        book.reason[t + at] = why
+    hit = hit[v_t <= 0.0] if book.tc else hit[:0]
+    if not hit.size:
+        return hit, None
+    bad = np.zeros(nav.shape, dtype=bool)
+    bad[at, hit] = True
+    return hit, bad
+
+
+def _first_events(book: _Book, ctrl, t: int, nav, n, s, hit, last, cols, bad, row_index):
+    """Apply the first event of the trial's columns ``hit``, at their rows ``last``: a
+    trade, or death where ``bad`` marks it (liquidation or wipe-out). ``t`` is the step of
+    the trial's first row and ``cols`` maps the trial's columns to paths (``None``: the
+    same). Returns the paths to try again and the block rows they restart at, or
+    ``None``."""
+    kr = nav.shape[0]
+    rows_h = last[hit]
+    g_h = hit if cols is None else cols[hit]
+    v_h = nav[rows_h, hit]
+    gone = np.zeros(hit.size, dtype=bool) if bad is None else bad[rows_h, hit]
+    code = None if bad is None else np.where(gone, book.death, WIPED).astype(np.int8)
+    some_gone = bad is not None and gone.any()
+    tr = ~gone if some_gone else slice(None)
+    if not some_gone or not gone.all():
+        which, at = hit[tr], rows_h[tr]
+        g_t = g_h[tr]
+        lev_t, why = ctrl.trade(which, at)
+        v_t = v_h[tr]
+        new_n = lev_t * v_t
+        delta = new_n - n[at, which]
+        if book.tc:
+            cost = np.abs(delta) * book.tc
+            v_t = v_t - cost
+            book.tcost[g_t] += cost
+        book.rebal[g_t] += 1
+        book.u[g_t] = new_n / s[at, which]
+        book.c[g_t] = v_t - new_n
+        nav[at, which] = v_t
+        n[at, which] = new_n
+        if book.reason is not None:
+            book.reason[t + at, g_t] = why
+        if book.tc:  # the cost of the trade took what was left
+            wiped = v_t <= 0.0
+            if wiped.any():
+                gone[np.arange(hit.size)[tr][wiped]] = True
+                some_gone = True
+    if some_gone:
+        which, at, g_d = hit[gone], rows_h[gone], g_h[gone]
+        nav[at, which] = n[at, which] = 0.0
+        if (at < kr - 1).any():  # the trial went on after the end
+            after = row_index[:kr] > at
+            nav[:, which] = np.where(after, 0.0, nav[:, which])
+            n[:, which] = np.where(after, 0.0, n[:, which])
+        book.u[g_d] = book.c[g_d] = 0.0
+        book.dead[g_d] = True
+        book.event[g_d] = t + at
+        book.any_dead = True
+        if book.reason is not None:
+            book.reason[t + at, g_d] = WIPED if code is None else code[gone]
+    more = rows_h < kr - 1
+    if some_gone:
+        more &= ~gone
+    return (g_h[more], rows_h[more] + 1) if more.any() else None
+
+
 def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -> dict:
     """The kernel: step every path of ``prices`` (paths, steps + 1) through time.
 
@@ -573,34 +715,22 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
     fee_k = getattr(product, "management_fee", 0.0) / steps_per_day
     funding = getattr(product, "funding_rate", 0.0)
     marks = _funding_marks(T, steps_per_day) if funding else None
-    tc = getattr(product, "trading_cost", 0.0)
     entry_fee = getattr(product, "fee", 0.0)
     liq = ctrl.liquidation
     mm = product._maintenance() if liq else None
-    death = LIQUIDATED if liq else WIPED
-
-    u = float(ctrl.initial) / prices[:, 0]  # units of the coin per unit of starting NAV
-    c = np.full(P, 1.0 - float(ctrl.initial))
-    fees = np.zeros(P)
-    fund = np.zeros(P)
-    tcost = np.zeros(P)
-    rebal = np.zeros(P, dtype=np.int64)
-    event = np.full(P, -1, dtype=np.int64)
-    dead = np.zeros(P, dtype=bool)
-    any_dead = False
+    initial = float(ctrl.initial)
+    book = _Book(P, T, initial, prices[:, 0], getattr(product, "trading_cost", 0.0),
+                 LIQUIDATED if liq else WIPED, reasons)
     if entry_fee:  # taker fee on the entry notional, paid at the first step
-        fees += entry_fee * abs(float(ctrl.initial))
-        c -= fees
+        book.fees += entry_fee * abs(initial)
+        book.c -= book.fees
 
     rows = T + 1 if history else max(K, _FLUSH) + K + 1
     nav_h = np.empty((rows, P))
     n_h = np.empty((rows, P))
-    reason_h = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
-    spans = _Spans(nav_h, n_h, history, steps_per_day, sign=float(np.sign(ctrl.initial)))
+    spans = _Spans(nav_h, n_h, history, steps_per_day, sign=float(np.sign(initial)))
     nav_h[0] = 1.0
-    n_h[0] = float(ctrl.initial)
-    if reasons:
-        reason_h[0] = ENTRY
+    n_h[0] = initial
     row_index = np.arange(K)[:, None]
     zero_rows = np.zeros(P, dtype=np.int64)
 
@@ -628,6 +758,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             r0 = 0  # a retry covers rows r0 .. k-1 of the block only
             while True:
                 kr = k - r0
+                u, c = book.u, book.c
                 if cols is None:
                     s_r, u_r, c_r, nav, n = Sb, u, c, NAV, N
                     act = None
@@ -664,10 +795,10 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     bad = nav <= EDGE * np.abs(n)
                 else:
                     bad = None
-                if bad is not None and cols is None and any_dead:
-                    bad &= ~dead
+                if bad is not None and cols is None and book.any_dead:
+                    bad &= ~book.dead
                 need = ctrl.need(cols, r0, act, nav, n, fixed)
-                dense = kr == 1 and cols is None  # a one-step block: handled below
+                dense = kr == 1 and cols is None  # a one-step block
                 first = None
                 if isinstance(need, tuple):  # (columns, row of their first trade)
                     if bad is None and not dense:
@@ -678,12 +809,9 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                 ev = bad if need is None else need if bad is None else need | bad
                 if ev is not None and act is not None:
                     ev &= act
-                if first is not None:
-                    pass
-                elif ev is None or dense:
-                    hit = np.empty(0, dtype=np.int64)
-                else:
-                    hit = np.flatnonzero(ev.any(axis=0))
+                if first is None:
+                    empty = ev is None or dense
+                    hit = np.empty(0, dtype=np.int64) if empty else np.flatnonzero(ev.any(axis=0))
                 if cols is None and hit.size:
                     changed = hit
                 last = zero_rows if dense else np.full(n.shape[1], kr - 1)  # rows of the trial
@@ -698,126 +826,25 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                     if act is not None:
                         keep &= act
                     mine = slice(None) if cols is None else cols  # this trial's paths
-                    for total, rows_paid in ((fees, fee_r), (fund, fund_r)):
+                    for total, rows_paid in ((book.fees, fee_r), (book.fund, fund_r)):
                         if rows_paid is not None:
                             total[mine] += (rows_paid * keep).sum(axis=0)
                     c[mine] = c_end
-                retry = None
                 rounds += 1
                 if dense:
-                    # a one-step block (paths trade almost every step): a blended trade
-                    t = t0 + 1
-                    v, nn, s0 = nav[0], n[0], s_r[0]
-                    gone = None if bad is None else bad[0].copy()
-                    go = None if need is None else need[0] if gone is None else need[0] & ~gone
-                    if go is not None and go.any():
-                        lev_t, why = ctrl.trade(slice(None), 0)
-                        delta = lev_t * v
-                        delta -= nn
-                        delta *= go
-                        if tc:
-                            cost = np.abs(delta) * tc
-                            v -= cost
-                            c -= cost
-                            tcost += cost
-                        nn += delta
-                        c -= delta
-                        u += delta / s0
-                        rebal += go
-                        if reasons:
-                            np.copyto(reason_h[t], why, where=go)
-                        if tc and (v[go] <= 0.0).any():  # the trade's cost took the rest
-                            wiped = go & (v <= 0.0)
-                            gone = wiped if gone is None else gone | wiped
-                            if reasons:
-                                reason_h[t][wiped] = WIPED
-                    if gone is not None and gone.any():
-                        v[gone] = nn[gone] = u[gone] = c[gone] = 0.0
-                        dead |= gone
-                        event[gone] = t
-                        any_dead = True
-                        if reasons and bad is not None:
-                            reason_h[t][gone & bad[0]] = death
-                    busy = 0 if go is None else int(np.count_nonzero(go))
+                    busy = _dense_step(book, ctrl, t0 + 1, nav, n, s_r, bad, need)
                     changed = np.arange(P) if busy else None
                     ctrl.commit(None, last)
                     break
-                if (
-                    cols is None
-                    and bad is None
-                    and hit.size == n.shape[1]
-                    and (last == kr - 1).all()
-                ):
-                    # every path trades on the block's last row (a scheduled rebalance)
-                    at = kr - 1
-                    lev_t, why = ctrl.trade(hit, last)
-                    v_t = nav[at]
-                    new_n = lev_t * v_t
-                    if tc:
-                        cost = np.abs(new_n - n[at]) * tc
-                        v_t = v_t - cost
-                        tcost += cost
-                    rebal += 1
-                    np.divide(new_n, s_r[at], out=u)
-                    np.subtract(v_t, new_n, out=c)
-                    nav[at] = v_t
-                    n[at] = new_n
-                    if reasons:
-                        reason_h[t0 + 1 + at] = why
-                    hit = hit[v_t <= 0.0] if tc else hit[:0]  # a cost that took the rest
-                    bad = np.zeros(nav.shape, dtype=bool) if hit.size else None
-                    if hit.size:
-                        bad[at, hit] = True  # handled below as wipe-outs
+                all_last = cols is None and bad is None and hit.size == n.shape[1]
+                if all_last and (last == kr - 1).all():
+                    hit, bad = _all_on_last_row(book, ctrl, t0 + 1, nav, n, s_r, hit, last)
+                retry = None
                 if hit.size:
-                    rows_h = last[hit]
-                    g_h = hit if cols is None else cols[hit]
-                    v_h = nav[rows_h, hit]
-                    gone = np.zeros(hit.size, dtype=bool) if bad is None else bad[rows_h, hit]
-                    code = None if bad is None else np.where(gone, death, WIPED).astype(np.int8)
-                    some_gone = bad is not None and gone.any()
-                    tr = ~gone if some_gone else slice(None)
-                    if not some_gone or not gone.all():
-                        which, at = hit[tr], rows_h[tr]
-                        g_t = g_h[tr]
-                        lev_t, why = ctrl.trade(which, at)
-                        v_t = v_h[tr]
-                        new_n = lev_t * v_t
-                        delta = new_n - n[at, which]
-                        if tc:
-                            cost = np.abs(delta) * tc
-                            v_t = v_t - cost
-                            tcost[g_t] += cost
-                        rebal[g_t] += 1
-                        u[g_t] = new_n / s_r[at, which]
-                        c[g_t] = v_t - new_n
-                        nav[at, which] = v_t
-                        n[at, which] = new_n
-                        if reasons:
-                            reason_h[t0 + 1 + r0 + at, g_t] = why
-                        if tc:  # the cost of the trade took what was left
-                            wiped = v_t <= 0.0
-                            if wiped.any():
-                                gone[np.arange(hit.size)[tr][wiped]] = True
-                                some_gone = True
-                    if some_gone:
-                        which, at, g_d = hit[gone], rows_h[gone], g_h[gone]
-                        nav[at, which] = n[at, which] = 0.0
-                        if (at < kr - 1).any():  # the trial went on after the end
-                            after = row_index[:kr] > at
-                            nav[:, which] = np.where(after, 0.0, nav[:, which])
-                            n[:, which] = np.where(after, 0.0, n[:, which])
-                        u[g_d] = c[g_d] = 0.0
-                        dead[g_d] = True
-                        event[g_d] = t0 + 1 + r0 + at
-                        any_dead = True
-                        if reasons:
-                            why_d = WIPED if code is None else code[gone]
-                            reason_h[t0 + 1 + r0 + at, g_d] = why_d
-                    more = rows_h < kr - 1
-                    if some_gone:
-                        more &= ~gone
-                    if more.any():
-                        retry = (g_h[more], r0 + rows_h[more] + 1)
+                    t = t0 + 1 + r0  # the step of the trial's first row
+                    retry = _first_events(
+                        book, ctrl, t, nav, n, s_r, hit, last, cols, bad, row_index
+                    )
                 ctrl.commit(cols, last)
                 if cols is not None:
                     # rows before a column's restart keep their values
@@ -827,7 +854,7 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
                         full_[r0:, cols] = old
                 if retry is None:
                     break
-                cols, start = retry
+                cols, start = retry[0], r0 + retry[1]
                 r0 = int(start.min())
             # many retries: paths trade often, so shorter blocks waste less work (a retry
             # costs more than a one-step block, whose trades need no retry)
@@ -836,20 +863,20 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
             elif rounds == 1 and Kc < K and (k > 1 or busy * 8 < P):
                 Kc = min(K, 2 * Kc)
             # statistics, once a span of blocks is long enough
-            fixed_span = not (liq or fee_k or funding or any_dead)  # units and cash fixed
+            fixed_span = not (liq or fee_k or funding or book.any_dead)  # units, cash fixed
             spans.add(k, trial_low, trial_top, changed, exact=fixed_span)
             if spans.fill >= _FLUSH or t0 + k == T:
-                spans.flush(c, any_dead)
+                spans.flush(book.c, book.any_dead)
             t0 += k
     out = {
         "final_nav": nav_h[T if history else 0].copy(),  # without history row 0 is the last
-        "rebalances": rebal,
-        "liquidated": dead.copy() if liq else np.zeros(P, dtype=bool),
-        "wiped_out": np.zeros(P, dtype=bool) if liq else dead.copy(),
-        "event_step": event,
-        "fees_paid": fees,
-        "funding_paid": fund,
-        "trading_costs": tcost,
+        "rebalances": book.rebal,
+        "liquidated": book.dead.copy() if liq else np.zeros(P, dtype=bool),
+        "wiped_out": np.zeros(P, dtype=bool) if liq else book.dead.copy(),
+        "event_step": book.event,
+        "fees_paid": book.fees,
+        "funding_paid": book.fund,
+        "trading_costs": book.tcost,
         **spans.finish(),
         "nav": None,
         "leverage": None,
@@ -859,8 +886,8 @@ def _run_chunk(product, prices: np.ndarray, steps_per_day: int, history: bool) -
         out["nav"] = np.ascontiguousarray(nav_h.T)
         lev = np.divide(n_h, nav_h, out=np.zeros_like(n_h), where=nav_h > 0)
         out["leverage"] = np.ascontiguousarray(lev.T)
-        if reason_h is not None:
-            out["reason"] = np.ascontiguousarray(reason_h.T)
+        if book.reason is not None:
+            out["reason"] = np.ascontiguousarray(book.reason.T)
     return out
 
 
