@@ -190,6 +190,41 @@ def test_time_major_and_path_major_prices_give_the_same_numbers(product):
             assert_allclose(getattr(r, key), getattr(runs[0], key), rtol=1e-11, atol=1e-14)
 
 
+@pytest.mark.parametrize(
+    "product",
+    [
+        sl.LeveragedToken.ftx(3.0),  # a schedule of 3 steps and a band
+        sl.SmartLeverage(rebalance_every_days=1.0, circuit_breaker=0.04, cooldown_days=1),
+        sl.SmartLeverage(policy=sl.CPPIPolicy(4.0, 0.7), min_leverage=0.0),
+    ],
+    ids=lambda p: p.name,
+)
+def test_short_schedules_and_market_windows_match_the_loop(product):
+    # blocks of 3 steps: market windows of 30 steps, price windows of 60 (path-major)
+    prices = random_prices(paths=40, steps=400, sigma=0.03, seed=12)
+    m = sl.Market.from_prices(prices, steps_per_day=3)
+    r = sl.simulate(product, m)
+    for i in range(0, m.paths, 3):
+        ref = simulate_path(product, prices[i], steps_per_day=3)
+        assert_allclose(r.nav[i], ref["nav"], rtol=1e-9, atol=1e-12)
+        assert r.rebalances[i] == ref["rebalances"]
+        assert r.event_step[i] == ref["event_step"]
+
+
+def test_default_chunks_are_balanced_and_bounded():
+    from smartlev.engine import _default_chunk
+
+    band = sl.LeveragedToken(3.0, rebalance_every_days=None, band=(2.0, 4.0))
+    daily = sl.LeveragedToken(3.0)
+    assert _default_chunk(daily, 10_000, 8760, history=True, lazy=False) == 10_000
+    assert _default_chunk(daily, 10_000, 8760, history=False, lazy=False) == 5_000
+    assert _default_chunk(band, 10_000, 8760, history=False, lazy=False) == 10_000
+    assert _default_chunk(sl.SmartLeverage(), 40_000, 8760, history=False, lazy=False) == 13_334
+    # a generated market holds one chunk of prices: at most ~64 million of them
+    assert _default_chunk(band, 100_000, 8760, history=False, lazy=True) * 8761 <= 2**26 + 8761
+    assert _default_chunk(sl.Spot(), 10, 5, history=False, lazy=True) == 10
+
+
 def test_chunking_and_history_do_not_change_results():
     m = sl.scenarios.gbm(sigma=0.9, days=20, steps_per_day=24, paths=700, seed=3)
     for product in (sl.LeveragedToken.bybit(3), sl.SmartLeverage(), sl.Perpetual(15)):

@@ -90,6 +90,10 @@ def test_chunked_access_equals_full_access():
     assert_array_equal(parts, full)
     assert_array_equal(m.path_range(1000, 1050), full[1000:1050])  # across a block edge
     assert_array_equal(m.prices, full)
+    # generated prices are stored time-major (a step's prices side by side), also when a
+    # range spans several blocks
+    assert full.flags.f_contiguous
+    assert m.path_range(1000, 1050).strides[0] == full.itemsize
 
 
 @pytest.mark.parametrize(
