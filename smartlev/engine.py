@@ -483,18 +483,19 @@ class _Spans:
         return self.f0 + self.fill
 
     def add(self, k, trial_low, trial_top, changed, exact: bool) -> None:
-        """A block of ``k`` rows was written; ``changed`` paths traded in it (or None)."""
+        """A block of ``k`` rows was written; ``changed`` paths traded in it (or None).
+
+        ``trial_low`` and ``trial_top`` are the lowest and highest NAV of the block's first
+        trial (``trial_top`` is ``None`` when the trial had costs, and then so is
+        ``exact``).
+        """
         self.fill += k
-        self.exact = self.exact and exact
+        self.exact = self.exact and exact and trial_top is not None
         if not self.exact:
             return
-        self.low = trial_low if self.low is None else np.minimum(self.low, trial_low)
-        if trial_top is None:
-            self.top = False  # not known: the span's highest NAV is searched for
-        elif self.top is None:
-            self.top = trial_top
-        elif self.top is not False:
-            self.top = np.maximum(self.top, trial_top)
+        first = self.low is None
+        self.low = trial_low if first else np.minimum(self.low, trial_low)
+        self.top = trial_top if first else np.maximum(self.top, trial_top)
         if changed is not None:
             self.changed[changed] = True
 
@@ -508,7 +509,7 @@ class _Spans:
             low, top, exact = rows.min(axis=0), rows.max(axis=0), None
         else:
             low = self.low
-            top = rows.max(axis=0) if self.top is False else self.top
+            top = self.top
             if chg.size:
                 sub = np.take(rows, chg, axis=1)
                 low[chg] = sub.min(axis=0)

@@ -194,22 +194,27 @@ class Market:
         if self._prices is not None:
             return self._prices[start:stop]
         bs = self._block_size
-        blocks = range(start // bs, (stop - 1) // bs + 1)
-        out = None
-        for b in blocks:
+
+        def block(b: int) -> np.ndarray:  # the paths of generator block b in the range
             lo, hi = b * bs, min((b + 1) * bs, self.paths)
             need = min(hi, stop) - lo
-            block = np.asarray(self._block_fn(b, need), dtype=float)[max(start - lo, 0) : need]
-            if len(blocks) == 1:
-                out = block
-                break
-            if out is None:  # filled block by block: one block beside the result at a time
-                if block.strides[0] == block.itemsize:  # time-major blocks stay time-major
-                    out = np.empty((block.shape[1], stop - start)).T
-                else:
-                    out = np.empty((stop - start, block.shape[1]))
-            out[max(lo, start) - start : max(lo, start) - start + block.shape[0]] = block
-            del block
+            return np.asarray(self._block_fn(b, need), dtype=float)[max(start - lo, 0) : need]
+
+        first, last = start // bs, (stop - 1) // bs
+        out = block(first)
+        if last > first:  # filled block by block: one block beside the result at a time
+            part = out
+            if part.strides[0] == part.itemsize:  # time-major blocks stay time-major
+                out = np.empty((part.shape[1], stop - start)).T
+            else:
+                out = np.empty((stop - start, part.shape[1]))
+            row = 0
+            for b in range(first, last + 1):
+                if b > first:
+                    part = block(b)
+                out[row : row + part.shape[0]] = part
+                row += part.shape[0]
+                del part
         return check_prices(out, name=f"{self.name} generated prices")
 
     def chunks(self, size: int) -> Iterator[tuple[int, np.ndarray]]:

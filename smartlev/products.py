@@ -410,7 +410,8 @@ class _TokenController(_Controller):
         s, need = self.sign, None
         self.r0 = r0
         sched = [j - r0 for j in self.sched if j >= r0]
-        by_price = fixed is not None and self.hi != 1.0 and self.lo != 1.0
+        # a band checked as price thresholds (leverage 1 has none: cash is 0)
+        by_price = self.price_range and fixed is not None and 1.0 not in (self.lo, self.hi)
         if by_price:
             need = self._price_band(*fixed, active, sparse=not sched)
             if not sched:
@@ -452,7 +453,7 @@ class _TokenController(_Controller):
             for theta, up in tests:
                 out = np.greater(hi_s, theta) if up else np.less(lo_s, theta)
                 cand = out if cand is None else np.logical_or(cand, out, out=cand)
-            cols = np.flatnonzero(cand) if cand is not None else np.empty(0, dtype=np.int64)
+            cols = np.flatnonzero(cand)
             if not cols.size:
                 return cols, cols
             S = np.take(S, cols, axis=1)
