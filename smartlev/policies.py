@@ -159,7 +159,13 @@ class _VolState(_State):
         self.tv = p.target_vol / np.sqrt(w)
         self.initial = p.target_vol / p.initial_vol
 
-    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+    #: targets are ``target(x)`` of the window :meth:`block_pre` returns, a non-increasing
+    #: function of ``x`` (also after rounding), so a block's extreme targets come from the
+    #: extremes of ``x``
+    monotone = True
+
+    def block_pre(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The variance estimates ``var / w`` of a block of step returns, written to ``out``."""
         # var_j / w = lam var_{j-1} / w + r_j^2, row by row (a recursion in time)
         np.multiply(r, r, out=out)
         prev, tmp = self.var, self.tmp
@@ -168,9 +174,15 @@ class _VolState(_State):
             np.add(tmp, out[j], out=out[j])
             prev = out[j]
         self.var = prev.copy()
-        np.sqrt(out, out=out)
-        np.divide(self.tv, out, out=out)
         return out
+
+    def target(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Targets ``sigma* / sigma_hat`` from estimates ``x = var / w`` (unclipped)."""
+        out = np.sqrt(x, out=out)
+        return np.divide(self.tv, out, out=out)
+
+    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return self.target(self.block_pre(r, out), out)
 
 
 @dataclass(frozen=True)

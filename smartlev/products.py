@@ -743,21 +743,29 @@ class _SmartController(_Controller):
         self.paths = paths
         self.bufs: dict[str, np.ndarray] = {}
         self.ahead = (0, 0)  # steps t0 .. t1 whose rows t0 + 1 .. t1 are prepared
-        self.tgt_w = self.trips_w = self.adverse_w = None
+        self.tgt_w = self.pre_w = self.trips_w = self.adverse_w = None
         self.caps_w: list[tuple[int, np.ndarray]] = []
+        # a policy whose target is a monotone function of a window it keeps (the
+        # volatility target: of the variance estimate) lets a block's trial be checked
+        # path by path from ranges first (see _need_by_range)
+        self.monotone = self.st.kind == "market" and getattr(self.st, "monotone", False)
+        self.sparse = False  # the last need() answered by ranges
+        self.tripped = None
 
     def _buf(self, name: str, shape: tuple[int, int]) -> np.ndarray:
         """Scratch blocks reused from block to block (fresh memory is slow to fault in)."""
+        size = shape[0] * shape[1]
         b = self.bufs.get(name)
-        if b is None or b.shape != shape:
-            b = self.bufs[name] = np.empty(shape)
-        return b
+        if b is None or b.size < size:
+            b = self.bufs[name] = np.empty(size)
+        return b[:size].reshape(shape)
 
     def start_block(self, t0, k, s, s_prev):
         if t0 >= self.ahead[1]:  # a new market window
             self._look_ahead(t0, s, s_prev)
         a, b = t0 - self.ahead[0], t0 - self.ahead[0] + k  # the block's rows in the window
         self.tgt = None if self.tgt_w is None else self.tgt_w[a:b]
+        self.pre = None if self.pre_w is None else self.pre_w[a:b]
         some = self.trips_w is not None and self.trips_w[a:b].any()
         self.adverse = self.adverse_w[a:b] if some else None
         self.caps = [(t - t0 - 1, cool) for t, cool in self.caps_w if t0 < t <= t0 + k]
@@ -766,14 +774,30 @@ class _SmartController(_Controller):
 
     def _look_ahead(self, t0, s, s_prev):
         """Targets and breaker state of every row of a market window (they depend on
-        prices only), kept for the blocks in that window."""
+        prices only), kept for the blocks in that window. For the volatility target the
+        window keeps the variance estimates and the range of its targets: targets are
+        worked out where they are needed (see :meth:`_need_by_range`)."""
         L, P = s.shape
         self.ahead = (t0, t0 + L)
         r = self._buf("r", (L, P))
         np.divide(s, s_prev, out=r)
         r -= 1.0
-        self.tgt_w = None
-        if self.st.kind == "market":
+        self.tgt_w = self.pre_w = None
+        if self.monotone:  # targets from the window when needed (see _targets)
+            self.pre_w = self.st.block_pre(r, self._buf("tgt", (L, P)))
+            # the range of the window's targets, as a centre and the room left in the
+            # tolerance around it (see _need_by_range)
+            x = self._buf("xw", (2, P))
+            self.pre_w.min(axis=0, out=x[0])  # the smallest estimate: the largest target
+            self.pre_w.max(axis=0, out=x[1])
+            t = self._targets(x, 0, None, caps=False)
+            self.t_mid = t[0] + t[1]
+            self.t_mid *= 0.5
+            self.t_room = np.subtract(t[0], t[1], out=t[1])
+            np.abs(self.t_room, out=self.t_room)
+            self.t_room *= -0.5
+            self.t_room += self.p.tolerance + EDGE - 1e-9
+        elif self.st.kind == "market":
             self.tgt_w = self.st.block(r, self._buf("tgt", (L, P)))
             _clip(self.tgt_w, self.lo, self.hi)
         # circuit breaker: an adverse step return of at least cb trips it; it caps the
@@ -782,9 +806,11 @@ class _SmartController(_Controller):
         self.caps_w = []  # (step, paths cooling down at that step)
         if self.cb is not None:
             cb = self.cb - 1e-12  # an exact 10 % fall in floating point trips a 10 % breaker
-            adverse = (r <= -cb) if self.s > 0 else (r >= cb)
-            trips = adverse.any(axis=1)
+            # rows with a trip first (a reduction), the paths that tripped only then
+            trips = r.min(axis=1) <= -cb if self.s > 0 else r.max(axis=1) >= cb
+            adverse = None
             if trips.any():
+                adverse = (r <= -cb) if self.s > 0 else (r >= cb)
                 self.adverse_w, self.trips_w = adverse, trips
             elif self.last_cool <= t0:
                 trips = None  # no trip and no cool-down in this window
@@ -805,13 +831,100 @@ class _SmartController(_Controller):
         if self.tgt_w is not None and self.s < 0:
             np.negative(self.tgt_w, out=self.tgt_w)  # signed targets: no abs() of leverage
 
+    def _targets(self, x, r0, cols, caps=True):
+        """Signed targets of rows ``r0..`` of the block for columns ``cols`` (``None``: all)
+        from the policy's window values ``x`` of those rows and columns, written into
+        ``x``: clipped to the leverage range and capped where the breaker cools down."""
+        tgt = self.st.target(x, out=x)
+        _clip(tgt, self.lo, self.hi)
+        return self._cap_and_sign(tgt, r0, cols, caps)
+
+    def _cap_and_sign(self, tgt, r0, cols, caps=True):
+        """Targets (magnitudes) capped on the rows where the breaker cools down, then
+        signed; in place."""
+        bl = self.p.breaker_leverage
+        for j, cool in self.caps if caps else ():
+            if j >= r0:
+                where = cool if cols is None else cool[cols]
+                np.minimum(tgt[j - r0], bl, out=tgt[j - r0], where=where)
+        if self.s < 0:
+            np.negative(tgt, out=tgt)
+        return tgt
+
+    def _need_by_range(self, nav, n, fixed):
+        """The first trial's trades from ranges: ``(columns, first rows)``.
+
+        Between trades a path's leverage ``n / nav = u S / (c + u S)`` is monotone in the
+        price, so over the block it lies between its values at the lowest and highest
+        price, and the targets of the market window lie between those of its largest and
+        smallest variance estimate (worked out once per window). A path whose leverage
+        stays within the tolerance of every target in that range cannot trade in the
+        block (a margin of 1e-9 covers rounding) and is not looked at row by row: only the
+        other paths, a few per cent of them on short blocks, are. This spares the square
+        root and the comparison of every row.
+        """
+        s_r, u, c, lo_s, hi_s = fixed
+        P = nav.shape[1]
+        e = self._buf("er", (2, P))
+        np.multiply(lo_s, u, out=e[0])
+        np.multiply(hi_s, u, out=e[1])
+        v = self._buf("vr", (2, P))
+        np.add(e, c, out=v)
+        np.divide(e, v, out=e)  # leverage at the lowest and highest price
+        e -= self.t_mid
+        np.abs(e, out=e)
+        ok = e <= self.t_room
+        ok &= v > 0.0  # no pole in between
+        unc = np.flatnonzero(~(ok[0] & ok[1]))  # paths that might trade
+        uu = u[unc]
+        if not uu.all():  # less the closed ones (no units, no cash: NAV 0, never trading)
+            unc = unc[(uu != 0.0) | (c[unc] != 0.0)]
+        self.sparse = True
+        self.nav_t, self.n_t = nav, n
+        if not unc.size:
+            return unc, unc
+        # row by row for those paths only, with the same operations as a full trial
+        ns = np.take(s_r, unc, axis=1)
+        ns *= u[unc]
+        vs = ns + c[unc]
+        lev = np.divide(ns, vs, out=ns)
+        tgt = self._targets(np.take(self.pre, unc, axis=1), 0, unc)
+        gap = np.subtract(lev, tgt, out=lev)
+        np.abs(gap, out=gap)
+        need = gap > self.p.tolerance + EDGE
+        # the first row that trades: k - max((k - j) * need_j); 0 where none does
+        k = need.shape[0]
+        w = need.view(np.uint8)
+        w *= np.arange(k, 0, -1, dtype=np.uint8)[:, None]
+        w = w.max(axis=0)
+        hit = np.flatnonzero(w)
+        return unc[hit], k - w[hit].astype(np.int64)
+
     def need(self, cols, r0, active, nav, n, fixed=None):
         p = self.p
         full = cols is None
         self.r0 = r0
-        lev = np.divide(n, nav, out=self._buf("lev", nav.shape) if full else None)  # signed
+        self.sparse = False
         kind = self.st.kind
-        if kind == "market":
+        if (
+            self.monotone
+            and full
+            and fixed is not None
+            and nav.shape[0] > 1
+            and self.adverse is None
+            and not self.sched
+            and not self.caps
+        ):
+            return self._need_by_range(nav, n, fixed)
+        lev = np.divide(n, nav, out=self._buf("lev", nav.shape) if full else None)  # signed
+        if self.monotone:
+            if full:
+                x = self._buf("tgtb", nav.shape)
+                np.copyto(x, self.pre)
+            else:
+                x = np.take(self.pre[r0:], cols, axis=1)
+            tgt = self._targets(x, r0, cols)
+        elif kind == "market":
             tgt = self.tgt if full else np.take(self.tgt[r0:], cols, axis=1)
         else:
             if kind == "band":
@@ -819,12 +932,7 @@ class _SmartController(_Controller):
             else:
                 tgt = self.st.nav_target(cols, active, nav)
                 _clip(tgt, self.lo, self.hi)
-            bl = p.breaker_leverage
-            for j, cool in self.caps:
-                if j >= r0:
-                    np.minimum(tgt[j - r0], bl, out=tgt[j - r0], where=cool if full else cool[cols])
-            if self.s < 0:
-                np.negative(tgt, out=tgt)
+            self._cap_and_sign(tgt, r0, cols)
         if kind == "band":
             blo, bhi = self.st.band
             mag = lev if self.s > 0 else -lev
@@ -846,15 +954,20 @@ class _SmartController(_Controller):
         return need
 
     def trade(self, which, row):
-        tgt = self.tgt_trial[row, which]
+        if self.sparse:  # answered by ranges: the first trial's values at those points
+            n_t, nav_t = self.n_t[row, which], self.nav_t[row, which]
+            tgt = self._targets(np.array(self.pre[row, which], dtype=float), 0, None)
+            lev = n_t / nav_t
+        else:
+            tgt = self.tgt_trial[row, which]
+            lev = self.lev[row, which]
         if not self.want_reasons:
             return tgt, None
         usual = BAND if self.st.kind == "band" else POLICY
-        lev = self.s * self.lev[row, which]
-        why = np.where(lev > self.hi + self.p.tolerance, np.int8(CAP), np.int8(usual))
+        why = np.where(self.s * lev > self.hi + self.p.tolerance, np.int8(CAP), np.int8(usual))
         if self.sched:
             why[self._is_sched[row + self.r0]] = SCHEDULE
-        if self.tripped is not None:
+        if not self.sparse and self.tripped is not None:
             why[self.tripped[row, which]] = BREAKER
         return tgt, why
 
