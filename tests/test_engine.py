@@ -211,6 +211,36 @@ def test_short_schedules_and_market_windows_match_the_loop(product):
         assert r.event_step[i] == ref["event_step"]
 
 
+@pytest.mark.parametrize(
+    "product",
+    [
+        sl.SmartLeverage(),
+        sl.SmartLeverage(side="short", tolerance=0.05, trading_cost=0.002),
+        sl.SmartLeverage(min_leverage=0.0, max_leverage=12.0, tolerance=0.0),
+        sl.SmartLeverage(circuit_breaker=0.03, cooldown_days=0.5, management_fee=0.01),
+    ],
+    ids=["default", "short with costs", "zero tolerance", "breaker and fee"],
+)
+def test_volatility_target_range_check_gives_the_row_by_row_answer(product, monkeypatch):
+    # a volatility target's blocks are first checked path by path from the ranges of
+    # leverage and target; turning that off (every row compared) must change nothing,
+    # also with crashes that wipe paths out and with breakers tripping
+    from smartlev.policies import _VolState
+
+    m = sl.scenarios.jump_diffusion(
+        sigma=1.2, jump_intensity=30.0, jump_mean=-0.3, jump_std=0.15, days=40,
+        steps_per_day=24, paths=400, seed=8,
+    )
+    fast = sl.simulate(product, m)
+    monkeypatch.setattr(_VolState, "monotone", False)
+    slow = sl.simulate(product, m)
+    for key in ("nav", "leverage", "reason", "rebalances", "event_step", "wiped_out",
+                "volatility", "leverage_mean", "leverage_min", "leverage_max", "max_drawdown"):
+        np.testing.assert_array_equal(getattr(fast, key), getattr(slow, key), err_msg=key)
+    assert fast.rebalances.sum() > 1000
+    assert fast.wiped_out.any() or product.side == "short"  # gaps beat the long side
+
+
 def test_default_chunks_are_balanced_and_bounded():
     from smartlev.engine import _default_chunk
 
