@@ -15,11 +15,14 @@ time in blocks of steps: it computes a whole block for all paths as if nobody tr
 asks the product where each path would first trade (or be liquidated or wiped out),
 applies that event and recomputes the rest of the block for those paths only. The
 result is the same step-by-step recursion (the tests compare it with a plain per-path
-loop), with one array operation per block instead of one per step. What depends on
-prices alone (a volatility target's estimate, a circuit breaker) is worked out once per
-market window of 32 steps or so. Prices are read time-major, directly when they are
-stored that way (generated scenarios are) and else through a transposed window. Paths
-are processed in chunks so that large Monte Carlo runs stay in bounded memory.
+loop), with one array operation per block instead of one per step. A band token and
+Smart Leverage with a volatility target first rule out, from each path's lowest and
+highest price over the block, the paths that cannot trade in it, and compare the rows of
+the others only. What depends on prices alone (a volatility target's estimate, a circuit
+breaker) is worked out once per market window of 32 steps or so. Prices are read
+time-major, directly when they are stored that way (generated scenarios are) and else
+through a transposed window. Paths are processed in chunks so that large Monte Carlo runs
+stay in bounded memory.
 """
 
 from __future__ import annotations
