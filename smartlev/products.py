@@ -149,6 +149,18 @@ def _row_mask(rows: list[int], k: int) -> np.ndarray | None:
     return mask
 
 
+def _first_rows(need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of ``need`` (rows, columns; at most 255 rows) with a True, and the row of
+    their first one: ``rows - max((rows - j) * need_j)``, cheaper than ``argmax`` over
+    rows. Overwrites ``need``."""
+    k = need.shape[0]
+    w = need.view(np.uint8)
+    w *= np.arange(k, 0, -1, dtype=np.uint8)[:, None]
+    w = w.max(axis=0)
+    hit = np.flatnonzero(w)
+    return hit, k - w[hit].astype(np.int64)
+
+
 def _clip(x: np.ndarray, lo: float, hi: float) -> None:
     """Clip in place: ``np.clip`` on large blocks, two ufunc calls on small ones (cheaper
     to call)."""
@@ -468,8 +480,8 @@ class _TokenController(_Controller):
             return need
         if active is not None:
             need &= active
-        some = need.any(axis=0)
-        return cols[some], need[:, some].argmax(axis=0)
+        hit, first = _first_rows(need)
+        return cols[hit], first
 
     def trade(self, which, row):
         if not self.want_reasons:
@@ -891,14 +903,8 @@ class _SmartController(_Controller):
         tgt = self._targets(np.take(self.pre, unc, axis=1), 0, unc)
         gap = np.subtract(lev, tgt, out=lev)
         np.abs(gap, out=gap)
-        need = gap > self.p.tolerance + EDGE
-        # the first row that trades: k - max((k - j) * need_j); 0 where none does
-        k = need.shape[0]
-        w = need.view(np.uint8)
-        w *= np.arange(k, 0, -1, dtype=np.uint8)[:, None]
-        w = w.max(axis=0)
-        hit = np.flatnonzero(w)
-        return unc[hit], k - w[hit].astype(np.int64)
+        hit, first = _first_rows(gap > self.p.tolerance + EDGE)
+        return unc[hit], first
 
     def need(self, cols, r0, active, nav, n, fixed=None):
         p = self.p
