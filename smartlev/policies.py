@@ -36,7 +36,10 @@ class _State:
 
     - ``"band"``: a fixed target, traded back to when leverage leaves ``band``;
     - ``"market"``: the target depends on prices only; :meth:`block` turns a block of
-      step returns into a block of targets and carries the state to the block's end;
+      step returns into a block of targets and carries the state to the block's end (a
+      state with ``monotone = True`` also splits it in two: ``block_pre`` keeps an
+      estimate per row and ``target`` maps estimates to targets, a non-increasing map,
+      so that the controller can bound a block's targets by the extreme estimates);
     - ``"nav"``: the target depends on the product's NAV; :meth:`nav_target` gives the
       targets along a trial NAV path and :meth:`commit` keeps the state of the rows that
       turned out final.

@@ -960,15 +960,16 @@ class _SmartController(_Controller):
         return need
 
     def trade(self, which, row):
-        if self.sparse:  # answered by ranges: the first trial's values at those points
-            n_t, nav_t = self.n_t[row, which], self.nav_t[row, which]
+        if self.sparse:  # answered by ranges: from the first trial's values at those points
             tgt = self._targets(np.array(self.pre[row, which], dtype=float), 0, None)
-            lev = n_t / nav_t
         else:
             tgt = self.tgt_trial[row, which]
-            lev = self.lev[row, which]
         if not self.want_reasons:
             return tgt, None
+        if self.sparse:
+            lev = self.n_t[row, which] / self.nav_t[row, which]
+        else:
+            lev = self.lev[row, which]
         usual = BAND if self.st.kind == "band" else POLICY
         why = np.where(self.s * lev > self.hi + self.p.tolerance, np.int8(CAP), np.int8(usual))
         if self.sched:
