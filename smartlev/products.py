@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._scratch import Scratch
 from ._validate import check_choice, check_real
 from .policies import BandPolicy, CPPIPolicy, Policy, TrendPolicy, VolatilityTarget
 
@@ -752,8 +753,7 @@ class _SmartController(_Controller):
         self.cool_steps = int(round(p.cooldown_days * steps_per_day))
         self.until = np.full(paths, -1, dtype=np.int64)  # last step of each path's cool-down
         self.last_cool = -1
-        self.paths = paths
-        self.bufs: dict[str, np.ndarray] = {}
+        self._buf = Scratch().get  # scratch blocks reused from block to block
         self.ahead = (0, 0)  # steps t0 .. t1 whose rows t0 + 1 .. t1 are prepared
         self.tgt_w = self.pre_w = self.trips_w = self.adverse_w = None
         self.caps_w: list[tuple[int, np.ndarray]] = []
@@ -763,14 +763,6 @@ class _SmartController(_Controller):
         self.monotone = self.st.kind == "market" and getattr(self.st, "monotone", False)
         self.sparse = False  # the last need() answered by ranges
         self.tripped = None
-
-    def _buf(self, name: str, shape: tuple[int, int]) -> np.ndarray:
-        """Scratch blocks reused from block to block (fresh memory is slow to fault in)."""
-        size = shape[0] * shape[1]
-        b = self.bufs.get(name)
-        if b is None or b.size < size:
-            b = self.bufs[name] = np.empty(size)
-        return b[:size].reshape(shape)
 
     def start_block(self, t0, k, s, s_prev):
         if t0 >= self.ahead[1]:  # a new market window

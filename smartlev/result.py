@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._scratch import Scratch
 from .market import DAYS_PER_YEAR
 
 __all__ = ["Result", "METRICS"]
@@ -172,7 +173,7 @@ class _Stats:
         self.lev_max = np.zeros(paths)
         self.per_year = DAYS_PER_YEAR * steps_per_day
         self.first = True
-        self._buffers: dict[str, np.ndarray] = {}
+        self._scratch = Scratch()
 
     def add(
         self,
@@ -200,8 +201,8 @@ class _Stats:
         # scratch in the input's layout: a transposed path-major history is read and
         # written along its paths' rows
         order = "F" if nav.flags.f_contiguous and not nav.flags.c_contiguous else "C"
-        g = self._buffer("g", (k, nav.shape[1]), order)
-        lev = self._buffer("lev", cur_nav.shape, order)
+        g = self._scratch.get("g", (k, nav.shape[1]), order)
+        lev = self._scratch.get("lev", cur_nav.shape, order)
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(nav[1:], nav[:-1], out=g)
             np.divide(cur_n, cur_nav, out=lev)
@@ -256,13 +257,6 @@ class _Stats:
             self.lev_sum += lev.sum(axis=0)
         np.minimum(self.lev_min, lo, out=self.lev_min)
         np.maximum(self.lev_max, hi, out=self.lev_max)
-
-    def _buffer(self, name: str, shape: tuple[int, ...], order: str = "C") -> np.ndarray:
-        """A scratch array kept between blocks (fresh memory is slow to fault in)."""
-        buf = self._buffers.get(name)
-        if buf is None or buf.size < shape[0] * shape[1]:
-            buf = self._buffers[name] = np.empty(shape[0] * shape[1])
-        return buf[: shape[0] * shape[1]].reshape(shape, order=order)
 
     def finish(self) -> dict[str, np.ndarray]:
         n = np.maximum(self.count_r, 1)

@@ -119,6 +119,17 @@ def _name(name: object, default: str) -> str:
 _TIME_MAJOR_MIN = 64  # paths from which prices are stored time-major
 
 
+def _time_major(rows: np.ndarray) -> np.ndarray:
+    """``(n, steps + 1)`` stored time-major (each step's values side by side): 0 in column
+    0, then ``rows`` ``(n, steps)``, copied in tiles of paths that stay in cache."""
+    n, steps = rows.shape
+    tm = np.empty((steps + 1, n))
+    tm[0] = 0.0
+    for i in range(0, n, 256):
+        np.copyto(tm[1:, i : i + 256], rows[i : i + 256].T)
+    return tm.T
+
+
 def _prices(log_returns: np.ndarray, start_price: float) -> np.ndarray:
     """Prices ``(n, steps + 1)`` from log returns ``(n, steps)``; column 0 is exact.
 
@@ -132,13 +143,10 @@ def _prices(log_returns: np.ndarray, start_price: float) -> np.ndarray:
         out[:, 0] = 0.0
         np.cumsum(log_returns, axis=1, out=out[:, 1:])
     else:
-        tm = np.empty((steps + 1, n))
-        tm[0] = 0.0
-        for i in range(0, n, 256):  # transposed in tiles that stay in cache
-            np.copyto(tm[1:, i : i + 256], log_returns[i : i + 256].T)
+        out = _time_major(log_returns)
+        tm = out.T  # the running sum, a step at a time
         for j in range(1, steps):
             np.add(tm[j], tm[j + 1], out=tm[j + 1])
-        out = tm.T
     np.exp(out, out=out)
     out *= start_price
     return out
@@ -919,9 +927,7 @@ def bridge(
         np.cumsum(w, axis=1, out=w)
         w -= w[:, -1:] * frac
         w += total * frac
-        out = np.empty((steps + 1, k)).T  # time-major, as in _prices
-        out[:, 0] = 0.0
-        out[:, 1:] = w
+        out = _time_major(w)  # as _prices stores them
         np.exp(out, out=out)
         out *= p0
         out[:, -1] = end

@@ -1,0 +1,32 @@
+"""Scratch arrays kept from block to block of a run."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Scratch:
+    """Named scratch arrays reused between the blocks of a run.
+
+    Fresh memory is slow to fault in, so each name keeps one flat buffer, grown only when a
+    larger shape is asked for, and hands out a view of the shape asked for.
+
+    Examples
+    --------
+    >>> s = Scratch()
+    >>> a = s.get("x", (2, 3))
+    >>> b = s.get("x", (3, 2), order="F")  # the same memory, another shape
+    >>> a.shape, b.shape, np.shares_memory(a, b)
+    ((2, 3), (3, 2), True)
+    """
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, int], order: str = "C") -> np.ndarray:
+        """A ``shape`` view of the buffer ``name`` (contents undefined)."""
+        size = shape[0] * shape[1]
+        buf = self._bufs.get(name)
+        if buf is None or buf.size < size:
+            buf = self._bufs[name] = np.empty(size)
+        return buf[:size].reshape(shape, order=order)
