@@ -50,11 +50,11 @@ bench: $(STAMP)
 
 ## re-execute every lesson and solution notebook in place
 notebooks: $(STAMP)
-	$(PY) -m smartlev.notebooks course solutions
+	$(PY) -m smartlev.teach.notebooks course solutions
 
 ## regenerate exercises/ from solutions/
 exercises: $(STAMP)
-	$(PY) -m smartlev.make_exercises solutions exercises
+	$(PY) -m smartlev.teach.make_exercises solutions exercises
 
 ## regenerate the synthetic sample price file used by lesson 04
 sample-data: $(STAMP)

@@ -105,7 +105,7 @@ def bench_memory(paths: int) -> None:
 
 def bench_playground() -> None:
     try:
-        from smartlev import widgets
+        from smartlev.teach import widgets
     except ImportError as exc:  # pragma: no cover
         print(f"\n## Playground: not available ({exc})")
         return

@@ -52,18 +52,18 @@ __all__ = [
     "CPPIPolicy",
     "theory",
     "scenarios",
-    "plots",
-    "widgets",
-    "exercises",
+    "data",
+    "reference",
 ]
 
 __version__ = "0.1.0"
 
-_LAZY = {"theory", "scenarios", "plots", "widgets", "exercises", "data", "reference"}
+_LAZY = {"theory", "scenarios", "data", "reference", "teach"}
 
 
 def __getattr__(name: str):
-    # submodules load on first use: `import smartlev` stays fast and needs no widgets
+    # submodules load on first use: `import smartlev` stays fast and loads no chart,
+    # widget or Jupyter package (the teaching layer is `smartlev.teach`)
     if name in _LAZY:
         mod = import_module(f".{name}", __name__)
         globals()[name] = mod

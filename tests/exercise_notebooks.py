@@ -12,7 +12,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 SETUP = """\
-from smartlev.exercises import ____, ChoiceQuestion, Factor, Fee, FunctionQuestion, NumericQuestion
+from smartlev.teach.exercises import (
+    ____, ChoiceQuestion, Factor, Fee, FunctionQuestion, NumericQuestion,
+)
 
 FEE = 0.001  # management fee per day
 

@@ -11,8 +11,8 @@ import nbformat
 import numpy as np
 import pytest
 
-import smartlev.exercises as ex
-from smartlev.exercises import (
+import smartlev.teach.exercises as ex
+from smartlev.teach.exercises import (
     ChoiceQuestion,
     Factor,
     Fee,
@@ -660,7 +660,7 @@ def _grade_id(cell):
 @pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
 def test_solution_notebook_questions(path, monkeypatch):
     """Every question of every solution notebook: sound checker, graded the same way by
-    nbgrader (cell points) and by smartlev.grade (question points and var)."""
+    nbgrader (cell points) and by smartlev.teach.grade (question points and var)."""
     nb = nbformat.read(path, as_version=4)
     setup = [c for c in nb.cells if c.cell_type == "code" and _grade_id(c) == "setup"]
     assert len(setup) == 1, "the questions are created in one locked cell with grade_id 'setup'"
@@ -695,5 +695,5 @@ def test_solution_notebook_questions(path, monkeypatch):
                     f"{c.metadata['nbgrader'].get('points')} points, the question {q.points:g}"
                 )
         if q.var is None:
-            problems.append(f"{var}: give it var= so that smartlev.grade can read the answer")
+            problems.append(f"{var}: give it var= so that smartlev.teach.grade can read the answer")
     assert not problems, "\n".join(problems)

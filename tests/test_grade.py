@@ -11,8 +11,8 @@ from pathlib import Path
 import exercise_notebooks as demo
 import pytest
 
-from smartlev import grade
-from smartlev.make_exercises import student_version
+from smartlev.teach import grade
+from smartlev.teach.make_exercises import student_version
 
 TIMEOUT = 15  # seconds per notebook: ample for the demo, short for the endless loop
 

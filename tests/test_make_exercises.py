@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from smartlev import make_exercises as mx
-from smartlev import notebooks as nbrun
+from smartlev.teach import make_exercises as mx
+from smartlev.teach import notebooks as nbrun
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -254,7 +254,7 @@ def test_command_line(tmp_path, capsys):
     assert "not valid JSON" in capsys.readouterr().err
     # and as `make exercises` calls it
     r = subprocess.run(
-        [sys.executable, "-m", "smartlev.make_exercises", "--check", str(src), str(dst)],
+        [sys.executable, "-m", "smartlev.teach.make_exercises", "--check", str(src), str(dst)],
         capture_output=True,
         text=True,
         check=False,

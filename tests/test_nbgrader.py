@@ -19,7 +19,7 @@ import exercise_notebooks as demo
 import nbformat
 import pytest
 
-from smartlev.make_exercises import convert
+from smartlev.teach.make_exercises import convert
 
 pytest.importorskip(
     "nbgrader",

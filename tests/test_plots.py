@@ -1,4 +1,4 @@
-"""Tests of smartlev.plots: colours, row budgets, chart specs and input checks."""
+"""Tests of smartlev.teach.plots: colours, row budgets, chart specs and input checks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smartlev import plots
+from smartlev.teach import plots
 
 RNG = np.random.default_rng(7)
 HOURLY_T = 365 * 24 + 1

@@ -1,4 +1,4 @@
-"""Tests of smartlev.widgets: every control to both ends, DOM classes, caching."""
+"""Tests of smartlev.teach.widgets: every control to both ends, DOM classes, caching."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 
 import smartlev as sl
-from smartlev import widgets as slw
+from smartlev.teach import plots
+from smartlev.teach import widgets as slw
 
 VEGA = "application/vnd.vegalite.v5+json"
 PATHS, DAYS = 30, 60
@@ -279,7 +280,7 @@ def test_metrics_html_formats_units():
     )
     text = slw.metrics_html(df)
     assert "-25.0%" in text and "2.50x" in text and "12.0" in text
-    assert sl.plots.color_for("Smart Leverage") in text
+    assert plots.color_for("Smart Leverage") in text
 
 
 # ----------------------------------------------------------------------------- explorers

@@ -108,4 +108,4 @@ def broken():
 
 def playground():
     """The course's playground, as a learner would open it."""
-    return _nb(["import smartlev.widgets as sw\n\nsw.playground()"])
+    return _nb(["import smartlev.teach.widgets as sw\n\nsw.playground()"])

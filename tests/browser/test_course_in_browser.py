@@ -42,7 +42,7 @@ def _has_module(name: str) -> bool:
 
 
 EXERCISE = _exercise_notebook()
-HAS_PLAYGROUND = _has_module("smartlev.widgets")
+HAS_PLAYGROUND = _has_module("smartlev.teach.widgets")
 PLAYGROUND = "_harness/playground.ipynb"
 HEALTHY = "_harness/healthy.ipynb"
 BROKEN = "_harness/broken.ipynb"
@@ -236,7 +236,7 @@ def test_exercise_answer_box(lab):
 # ------------------------------------------------------------------- playground
 
 
-@pytest.mark.skipif(not HAS_PLAYGROUND, reason="no smartlev.widgets yet")
+@pytest.mark.skipif(not HAS_PLAYGROUND, reason="no smartlev.teach.widgets yet")
 def test_playground_scenario_updates_charts_and_table(lab):
     page, chk = lab.check(PLAYGROUND, 0, next_path=NEXT.get(PLAYGROUND))
     pw = page.page

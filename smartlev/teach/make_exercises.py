@@ -5,8 +5,8 @@ nbgrader markers and cell metadata; this module writes the learner's version of 
 into ``exercises/`` the way ``nbgrader generate_assignment`` would, without needing
 nbgrader::
 
-    python -m smartlev.make_exercises solutions exercises          # (re)write exercises/
-    python -m smartlev.make_exercises --check solutions exercises  # exit 1 if they drift
+    python -m smartlev.teach.make_exercises solutions exercises          # (re)write exercises/
+    python -m smartlev.teach.make_exercises --check solutions exercises  # exit 1 if they drift
 
 What changes between a solution notebook and its exercise notebook:
 
@@ -323,9 +323,9 @@ def check(src: str | Path, dst: str | Path) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m smartlev.make_exercises [--check] SOLUTIONS EXERCISES``."""
+    """Command line: ``python -m smartlev.teach.make_exercises [--check] SOLUTIONS EXERCISES``."""
     parser = argparse.ArgumentParser(
-        prog="python -m smartlev.make_exercises",
+        prog="python -m smartlev.teach.make_exercises",
         description="Generate exercise notebooks from solution notebooks (nbgrader markers).",
     )
     parser.add_argument("solutions", help="folder of solution notebooks (the source)")

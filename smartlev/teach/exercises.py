@@ -21,7 +21,7 @@ Every question registers itself when it is created and every check records its o
 in a registry kept by this module (:func:`results`, :func:`questions`). When the
 environment variable ``SMARTLEV_GRADE_FILE`` names a file, each registration and each
 check is also appended to it as one JSON line, written and closed at once, so the
-outcomes reached before a crash or a timeout survive the kernel. :mod:`smartlev.grade`
+outcomes reached before a crash or a timeout survive the kernel. :mod:`smartlev.teach.grade`
 sets that variable for every notebook it runs, appends a last cell calling
 :func:`final_check` (which checks, from the learner's variables, every question whose
 check cell never ran) and reads the file back. The last check of a question counts.
@@ -34,7 +34,7 @@ showing its feedback, so the autograder test cell holding ``q1.check()`` scores 
 
 Examples
 --------
->>> from smartlev.exercises import NumericQuestion, Factor, ____
+>>> from smartlev.teach.exercises import NumericQuestion, Factor, ____
 >>> q = NumericQuestion("demo", expected=0.25, var="answer", diagnoses=[Factor(3, "L")])
 >>> q.check(0.25)
 Correct: 0.25 is right.
@@ -303,7 +303,7 @@ def reset() -> None:
 def final_check(namespace: Mapping[str, Any]) -> None:
     """Check, without displaying anything, every question whose check never ran.
 
-    :mod:`smartlev.grade` appends a cell calling ``final_check(globals())`` to each
+    :mod:`smartlev.teach.grade` appends a cell calling ``final_check(globals())`` to each
     notebook it runs, so deleting a check cell does not lose the exercise: the answer
     is read from the variable named by the question's ``var``.
 

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from altair.utils.schemapi import debug_mode
 
-from ._validate import check_int, check_real
+from .._validate import check_int, check_real
 
 __all__ = [
     "PRODUCT_COLORS",
@@ -152,7 +152,7 @@ def setup() -> str:
 
     Examples
     --------
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> plots.setup()
     'mimetype'
     """
@@ -198,7 +198,7 @@ def color_for(name: str) -> str:
 
     Examples
     --------
-    >>> from smartlev.plots import color_for
+    >>> from smartlev.teach.plots import color_for
     >>> color_for("Spot"), color_for("Perpetual 10x"), color_for("Bybit 3x token")
     ('#000000', '#0072B2', '#E69F00')
     >>> color_for("my series") == color_for("my series")
@@ -266,7 +266,7 @@ def product_scale(names: Sequence[str]) -> alt.Scale:
 
     Examples
     --------
-    >>> from smartlev.plots import product_scale
+    >>> from smartlev.teach.plots import product_scale
     >>> s = product_scale(["Spot", "3x token", "FTX 3x token"]).to_dict()
     >>> s["domain"], s["range"]
     (['Spot', '3x token', 'FTX 3x token'], ['#000000', '#E69F00', '#D55E00'])
@@ -354,7 +354,7 @@ def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
     Parameters
     ----------
     chart : altair chart
-        A chart returned by one of the builders of :mod:`smartlev.plots`.
+        A chart returned by one of the builders of :mod:`smartlev.teach.plots`.
 
     Returns
     -------
@@ -364,7 +364,7 @@ def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> c = plots.price_chart(np.arange(3), [100.0, 101.0, 99.5])
     >>> plots.chart_data(c)[["day", "value"]].to_numpy().tolist()
     [[0.0, 100.0], [1.0, 101.0], [2.0, 99.5]]
@@ -446,7 +446,7 @@ def thin_index(n: int, max_points: int) -> np.ndarray:
 
     Examples
     --------
-    >>> from smartlev.plots import thin_index
+    >>> from smartlev.teach.plots import thin_index
     >>> thin_index(10, 4).tolist()
     [0, 3, 6, 9]
     >>> thin_index(3, 400).tolist()
@@ -559,7 +559,7 @@ def nav_paths(
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> t = np.arange(366.0)
     >>> navs = {"Spot": np.ones((30, 366)), "3x token": np.ones((30, 366))}
     >>> c = plots.nav_paths(t, navs, n_paths=5)
@@ -687,7 +687,7 @@ def nav_fan(
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> navs = {"Spot": np.ones((50, 31)), "Smart Leverage": np.ones((50, 31))}
     >>> c = plots.nav_fan(np.arange(31.0), navs)
     >>> c.to_dict()["title"]["text"]
@@ -807,7 +807,7 @@ def price_chart(
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> c = plots.price_chart(None, np.full((3, 10), 100.0), hlines={"Liquidation price": 91.0})
     >>> c.to_dict()["title"]["text"], plots.chart_data(c)["series"].unique().tolist()
     ('Price', ['Price'])
@@ -953,7 +953,7 @@ def leverage_chart(
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> lev = {"3x token": np.full(11, 3.0), "Smart Leverage": np.linspace(1, 3, 11)}
     >>> codes = np.zeros(11, dtype=np.int8); codes[[3, 7]] = [1, 2]
     >>> c = plots.leverage_chart(None, lev, codes, {1: "band", 2: "volatility"})
@@ -1127,7 +1127,7 @@ def outcome_histogram(
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> rng = np.random.default_rng(0)
     >>> c = plots.outcome_histogram({"Spot": rng.lognormal(0, .5, 500)}, bins=20)
     >>> d = plots.chart_data(c)
@@ -1258,7 +1258,7 @@ def outcome_box(
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> c = plots.outcome_box({"Spot": np.linspace(0.5, 2, 101), "3x token": np.ones(50)})
     >>> d = plots.chart_data(c).set_index("product")
     >>> c.to_dict()["title"]["text"], float(d.loc["Spot", "p50"])
@@ -1367,7 +1367,7 @@ def metrics_bar(
     Examples
     --------
     >>> import pandas as pd
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> df = pd.DataFrame({"median_nav": [1.0, 0.8]}, index=["Spot", "3x token"])
     >>> c = plots.metrics_bar(df, "median_nav", "Median final NAV")
     >>> c.to_dict()["title"]["text"], plots.chart_data(c)["value"].tolist()
@@ -1491,7 +1491,7 @@ def scatter_final(
     Examples
     --------
     >>> import numpy as np
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> r = np.linspace(0.5, 1.5, 50)
     >>> c = plots.scatter_final(r, r**3, name="3x token", curve_x=r, curve_y=r**3)
     >>> c.to_dict()["title"]["text"], sorted(plots.chart_data(c)["series"].unique())
@@ -1646,7 +1646,7 @@ def line_chart(
     Examples
     --------
     >>> import pandas as pd
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> df = pd.DataFrame({"L": [1, 2, 3] * 2, "growth": [.1, .1, 0, .2, .3, .3],
     ...                    "product": ["Spot"] * 3 + ["3x token"] * 3})
     >>> c = plots.line_chart(df, "L", "growth", "product", "Growth", "Leverage (x)",
@@ -1764,7 +1764,7 @@ def bar_chart(
     Examples
     --------
     >>> import pandas as pd
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> df = pd.DataFrame({"regime": ["trend", "trend", "sideways", "sideways"],
     ...                    "nav": [1.5, 2.9, 0.95, 0.7],
     ...                    "product": ["Spot", "3x token"] * 2})

@@ -2,7 +2,7 @@
 
 Every builder returns an ipywidgets box whose ``controls`` dict holds its sliders,
 dropdowns and checkboxes; each control re-runs the simulation when it moves. Charts
-come from :mod:`smartlev.plots` and are shown in ``ipywidgets.Output`` areas with the
+come from :mod:`smartlev.teach.plots` and are shown in ``ipywidgets.Output`` areas with the
 same ``application/vnd.vegalite.v5+json`` output that Altair's ``mimetype`` renderer
 makes, so they render offline in JupyterLab.
 
@@ -31,12 +31,12 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from .._validate import check_int
+from ..engine import simulate
+from ..market import Market
+from ..policies import BandPolicy, CPPIPolicy, TrendPolicy, VolatilityTarget
+from ..products import REASONS, LeveragedToken, Perpetual, SmartLeverage, Spot
 from . import plots
-from ._validate import check_int
-from .engine import simulate
-from .market import Market
-from .policies import BandPolicy, CPPIPolicy, TrendPolicy, VolatilityTarget
-from .products import REASONS, LeveragedToken, Perpetual, SmartLeverage, Spot
 
 __all__ = [
     "SCENARIOS",
@@ -134,7 +134,7 @@ def _executor() -> ThreadPoolExecutor:
 def _bundle(chart) -> dict:
     """The output Altair's mimetype renderer makes, without re-validating the spec.
 
-    The builders of :mod:`smartlev.plots` are validated by the tests, so the widgets
+    The builders of :mod:`smartlev.teach.plots` are validated by the tests, so the widgets
     skip the schema validation on every redraw (it costs more than building the chart).
     """
     return {
@@ -154,7 +154,7 @@ def show_chart(out: widgets.Output, chart) -> None:
     Examples
     --------
     >>> import ipywidgets as widgets
-    >>> from smartlev import plots
+    >>> from smartlev.teach import plots
     >>> out = widgets.Output()
     >>> show_chart(out, plots.line_chart(
     ...     __import__("pandas").DataFrame({"x": [0, 1], "y": [1, 2]}), "x", "y", title="t"))
@@ -206,12 +206,12 @@ def metrics_html(df: pd.DataFrame, css_class: str = "sl-metrics-table") -> str:
     Examples
     --------
     >>> import pandas as pd
-    >>> from smartlev.widgets import metrics_html
+    >>> from smartlev.teach.widgets import metrics_html
     >>> df = pd.DataFrame({"median_return": [0.1], "prob_loss": [0.25]}, index=["Spot"])
     >>> "10.0%" in metrics_html(df) and "25.0%" in metrics_html(df)
     True
     """
-    from .result import METRICS
+    from ..result import METRICS
 
     names = [str(i) for i in df.index]
     head = "".join(
@@ -278,12 +278,12 @@ def make_market(
 
     Examples
     --------
-    >>> from smartlev.widgets import make_market
+    >>> from smartlev.teach.widgets import make_market
     >>> m = make_market("Crash", paths=3, days=10)
     >>> m.paths, m.steps, m.name
     (3, 10, 'Crash')
     """
-    from . import scenarios as sc
+    from .. import scenarios as sc
 
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {list(SCENARIOS)!r}, got {scenario!r}")
@@ -342,7 +342,7 @@ class Dashboard(widgets.VBox):
 
         Examples
         --------
-        >>> from smartlev.widgets import decay_explorer
+        >>> from smartlev.teach.widgets import decay_explorer
         >>> w = decay_explorer()
         >>> with w.hold_updates():
         ...     w.controls["vol"].value = 120.0
@@ -703,7 +703,7 @@ def playground(paths: int = 1000, days: int = 365, seed: int = 0) -> Playground:
 
     Examples
     --------
-    >>> from smartlev.widgets import playground
+    >>> from smartlev.teach.widgets import playground
     >>> pg = playground(paths=50, days=60)
     >>> "sl-playground" in pg._dom_classes, pg.last_error is None
     (True, True)
@@ -736,7 +736,7 @@ def playground_update_seconds(
 
     Examples
     --------
-    >>> from smartlev.widgets import playground_update_seconds
+    >>> from smartlev.teach.widgets import playground_update_seconds
     >>> t = playground_update_seconds(paths=20, days=30, repeats=1)
     >>> sorted(t)[:2], all(v > 0 for v in t.values())
     (['market_change', 'market_change_draw'], True)
@@ -806,12 +806,12 @@ def decay_explorer(days: int = 60, seed: int = 0) -> Dashboard:
 
     Examples
     --------
-    >>> from smartlev.widgets import decay_explorer
+    >>> from smartlev.teach.widgets import decay_explorer
     >>> w = decay_explorer()
     >>> sorted(w.controls), w.last_error is None
     (['days', 'leverage', 'seed', 'vol'], True)
     """
-    from . import scenarios as sc
+    from .. import scenarios as sc
 
     c = {
         "vol": _slider(widgets.FloatSlider, "Volatility (% a year)", 80.0, 0.0, 200.0, 5.0),
@@ -904,13 +904,13 @@ def liquidation_explorer(days: int = 90, seed: int = 1) -> Dashboard:
 
     Examples
     --------
-    >>> from smartlev.widgets import liquidation_explorer
+    >>> from smartlev.teach.widgets import liquidation_explorer
     >>> w = liquidation_explorer()
     >>> sorted(w.controls), w.last_error is None
     (['leverage', 'mmr', 'seed', 'side', 'vol'], True)
     """
-    from . import scenarios as sc
-    from .theory import liquidation_price
+    from .. import scenarios as sc
+    from ..theory import liquidation_price
 
     c = {
         "leverage": _slider(widgets.FloatSlider, "Leverage (x)", 10.0, 1.0, 125.0, 1.0),
@@ -1008,12 +1008,12 @@ def path_explorer(days: int = 60, seed: int = 0) -> Dashboard:
 
     Examples
     --------
-    >>> from smartlev.widgets import path_explorer
+    >>> from smartlev.teach.widgets import path_explorer
     >>> w = path_explorer()
     >>> sorted(w.controls), w.last_error is None
     (['end_change', 'leverage', 'seed', 'vol'], True)
     """
-    from . import scenarios as sc
+    from .. import scenarios as sc
 
     c = {
         "end_change": _slider(widgets.IntSlider, "Price change at the end (%)", 0, -50, 100, 5),

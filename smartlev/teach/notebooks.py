@@ -2,7 +2,7 @@
 
 ::
 
-    python -m smartlev.notebooks course solutions [--timeout 600] [--kernel python3]
+    python -m smartlev.teach.notebooks course solutions [--timeout 600] [--kernel python3]
 
 Each notebook (the ``*.ipynb`` files of each folder given, or the files given) runs
 top to bottom in a fresh kernel whose working folder is the notebook's folder. A cell
@@ -11,7 +11,7 @@ as it was and reported; the others are still run and written. The exit status is
 when any notebook failed.
 
 Run ``make exercises`` afterwards when solution notebooks changed: exercise notebooks
-are generated from them (:mod:`smartlev.make_exercises`), not executed.
+are generated from them (:mod:`smartlev.teach.make_exercises`), not executed.
 """
 
 from __future__ import annotations
@@ -89,9 +89,9 @@ def execute_notebook(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m smartlev.notebooks FOLDER_OR_NOTEBOOK ...``."""
+    """Command line: ``python -m smartlev.teach.notebooks FOLDER_OR_NOTEBOOK ...``."""
     parser = argparse.ArgumentParser(
-        prog="python -m smartlev.notebooks",
+        prog="python -m smartlev.teach.notebooks",
         description="Re-execute notebooks in place (working folder = the notebook's folder).",
     )
     parser.add_argument("paths", nargs="+", help="folders of notebooks, or notebooks")
