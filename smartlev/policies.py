@@ -1,13 +1,25 @@
 """Leverage policies for :class:`smartlev.SmartLeverage`.
 
 A policy looks at the market as it unfolds and proposes a *target* leverage for each
-path at each step. The product clips that proposal to its own limits, applies its risk
-controls and decides whether to trade. None of these policies is a claim about one
-exchange: the exchanges that sell dynamically managed leverage do not publish their
+path after each closing price. The product clips that proposal to its own limits, applies
+its risk controls and decides whether to trade. None of these policies is a claim about
+one exchange: the exchanges that sell dynamically managed leverage do not publish their
 rules, so each policy here is a documented, textbook model of one way to do it.
 
-Every policy is a frozen dataclass; its mutable per-path state lives in a small object
-created for each simulation, so one policy can be reused on many markets.
+The protocol (one for every policy)
+-----------------------------------
+A policy is a frozen dataclass with one method,
+``start(paths, steps_per_day, side, min_leverage, max_leverage) -> state``, called once per
+simulation. The state holds one value per path and answers:
+
+- ``state.initial``: the leverage (a magnitude) wanted at entry;
+- ``state.band``: ``None``, or ``(low, high)`` when the product should trade only when its
+  leverage leaves that band (instead of when it drifts ``tolerance`` away from the target);
+- ``state.target(ret, nav)``: the leverage (magnitudes, one per path) wanted after a close,
+  given that step's price return ``ret`` and the product's NAV ``nav``.
+
+Adding a policy is one class here with :func:`register`; the tests pick it up from
+:data:`POLICIES` and check it against the per-path loop in :mod:`smartlev.reference`.
 """
 
 from __future__ import annotations
@@ -17,10 +29,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_real
+from ._validate import check_choice, check_real
 from .market import DAYS_PER_YEAR
 
-__all__ = ["BandPolicy", "VolatilityTarget", "TrendPolicy", "CPPIPolicy", "Policy"]
+__all__ = ["BandPolicy", "VolatilityTarget", "TrendPolicy", "CPPIPolicy", "Policy", "POLICIES"]
+
+#: Every policy class, by name (filled by :func:`register`).
+POLICIES: dict[str, type] = {}
+
+
+def register(cls: type) -> type:
+    """Class decorator: make a policy known to :class:`smartlev.SmartLeverage` and the tests."""
+    POLICIES[cls.__name__] = cls
+    return cls
 
 
 def _decay(halflife_days: float, steps_per_day: int) -> float:
@@ -28,36 +49,7 @@ def _decay(halflife_days: float, steps_per_day: int) -> float:
     return 0.5 ** (1.0 / (halflife_days * steps_per_day))
 
 
-class _State:
-    """Per-simulation state of a policy (arrays of one value per path).
-
-    The kernel works on blocks of steps (rows) for many paths (columns). A policy is one
-    of three kinds:
-
-    - ``"band"``: a fixed target, traded back to when leverage leaves ``band``;
-    - ``"market"``: the target depends on prices only; :meth:`block` turns a block of
-      step returns into a block of targets and carries the state to the block's end (a
-      state with ``monotone = True`` also splits it in two: ``block_pre`` keeps an
-      estimate per row and ``target`` maps estimates to targets, a non-increasing map,
-      so that the controller can bound a block's targets by the extreme estimates);
-    - ``"nav"``: the target depends on the product's NAV; :meth:`nav_target` gives the
-      targets along a trial NAV path and :meth:`commit` keeps the state of the rows that
-      turned out final.
-    """
-
-    kind = "market"
-    initial = 1.0
-
-    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
-
-    def nav_target(self, cols, active, nav: np.ndarray) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
-
-    def commit(self, cols, last_row: np.ndarray) -> None:
-        """Keep the state as of ``last_row`` (one row per column) of the last trial."""
-
-
+@register
 @dataclass(frozen=True)
 class BandPolicy:
     """Keep leverage free inside a band; trade back to a target only when it leaves.
@@ -100,94 +92,103 @@ class BandPolicy:
             )
         object.__setattr__(self, "band", (lo, hi))
 
-    def _start(self, paths: int, steps_per_day: int, side: float) -> _State:
-        st = _State()
-        st.kind = "band"
-        st.band = tuple(float(b) for b in self.band)
-        st.initial = self.target
-        return st
+    def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _BandState:
+        return _BandState(self, paths)
 
 
+class _BandState:
+    def __init__(self, p: BandPolicy, paths: int) -> None:
+        self.initial = p.target
+        self.band = p.band
+        self.want = np.full(paths, p.target)
+
+    def target(self, ret: np.ndarray, nav: np.ndarray) -> np.ndarray:
+        return self.want
+
+
+@register
 @dataclass(frozen=True)
 class VolatilityTarget:
-    """Leverage inversely proportional to recent volatility (Moreira & Muir, 2017).
+    """Leverage that shrinks when recent volatility rises: ordinary volatility targeting.
 
     Parameters
     ----------
     target_vol : float
-        Annualised volatility the position aims for (e.g. 1.5 = 150 %/year).
+        Annualised volatility the position aims for (e.g. 1.6 = 160 %/year).
     halflife_days : float
         Half-life of the exponentially weighted variance estimate, in days.
     initial_vol : float
         Annualised volatility assumed before any data is seen.
+    scale : {"volatility", "variance"}
+        ``"volatility"`` (default): leverage :math:`\\sigma^* / \\hat\\sigma_t`, the usual
+        volatility target (a position whose volatility is about :math:`\\sigma^*`).
+        ``"variance"``: leverage :math:`(\\sigma^* / \\hat\\sigma_t)^2`, the rule of Moreira
+        and Muir (2017), who scale exposure by the inverse of the estimated *variance*.
 
     Notes
     -----
     The variance estimate is an EWMA of squared step returns, annualised:
     :math:`\\hat\\sigma^2_t = \\lambda \\hat\\sigma^2_{t-1} + (1 - \\lambda) r_t^2 / \\Delta t`
     with :math:`\\lambda = 2^{-1/(h\\,n)}` for half-life :math:`h` days and :math:`n` steps a day.
-    The proposed leverage is :math:`\\sigma^* / \\hat\\sigma_t`, clipped by the product.
+    The proposal is clipped by the product's leverage range.
 
     References
     ----------
-    Moreira, A. and Muir, T. (2017), "Volatility-Managed Portfolios", Journal of Finance 72(4).
+    Moreira, A. and Muir, T. (2017), "Volatility-Managed Portfolios", Journal of Finance 72(4)
+    (the ``"variance"`` rule).
 
     Examples
     --------
     >>> VolatilityTarget(target_vol=1.6).halflife_days
     7.0
+    >>> VolatilityTarget(scale="log")
+    Traceback (most recent call last):
+    ...
+    ValueError: scale must be one of 'volatility', 'variance', got 'log'
     """
 
     target_vol: float = 1.6
     halflife_days: float = 7.0
     initial_vol: float = 0.7
+    scale: str = "volatility"
 
     def __post_init__(self) -> None:
         for name in ("target_vol", "halflife_days", "initial_vol"):
             v = check_real(name, getattr(self, name), low=0.0, high=100.0, low_open=True)
             object.__setattr__(self, name, v)
+        check_choice("scale", self.scale, ("volatility", "variance"))
 
-    def _start(self, paths: int, steps_per_day: int, side: float) -> _State:
+    def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _VolState:
         return _VolState(self, paths, steps_per_day)
 
 
-class _VolState(_State):
+class _VolState:
+    band = None
+
     def __init__(self, p: VolatilityTarget, paths: int, steps_per_day: int) -> None:
         self.lam = _decay(p.halflife_days, steps_per_day)
         w = (1.0 - self.lam) * DAYS_PER_YEAR * steps_per_day
         # the recursion runs on var / w (one multiplication less per step); the target
         # is then sigma* / sqrt(var) = (sigma* / sqrt(w)) / sqrt(var / w)
         self.var = np.full(paths, p.initial_vol**2 / w)
-        self.tmp = np.empty(paths)
-        self.tv = p.target_vol / np.sqrt(w)
-        self.initial = p.target_vol / p.initial_vol
+        self.tv = p.target_vol / math.sqrt(w)
+        self.squared = p.scale == "variance"
+        self.initial = (p.target_vol / p.initial_vol) ** (2 if self.squared else 1)
+        self.want = np.empty(paths)
 
-    #: targets are ``target(x)`` of the window :meth:`block_pre` returns, a non-increasing
-    #: function of ``x`` (also after rounding), so a block's extreme targets come from the
-    #: extremes of ``x``
-    monotone = True
-
-    def block_pre(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """The variance estimates ``var / w`` of a block of step returns, written to ``out``."""
-        # var_j / w = lam var_{j-1} / w + r_j^2, row by row (a recursion in time)
-        np.multiply(r, r, out=out)
-        prev, tmp = self.var, self.tmp
-        for j in range(out.shape[0]):
-            np.multiply(prev, self.lam, out=tmp)
-            np.add(tmp, out[j], out=out[j])
-            prev = out[j]
-        self.var = prev.copy()
-        return out
-
-    def target(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Targets ``sigma* / sigma_hat`` from estimates ``x = var / w`` (unclipped)."""
-        out = np.sqrt(x, out=out)
-        return np.divide(self.tv, out, out=out)
-
-    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
-        return self.target(self.block_pre(r, out), out)
+    def target(self, ret: np.ndarray, nav: np.ndarray) -> np.ndarray:
+        var, want = self.var, self.want
+        var *= self.lam
+        np.multiply(ret, ret, out=want)
+        var += want  # var / w  =  lam var / w + r^2
+        np.sqrt(var, out=want)
+        np.divide(self.tv, want, out=want)
+        if self.squared:
+            want *= want
+        return want
 
 
+@register
 @dataclass(frozen=True)
 class TrendPolicy:
     """More leverage in a clear trend in the position's direction, less without one.
@@ -232,11 +233,13 @@ class TrendPolicy:
                 f">= {self.slow_days:g}"
             )
 
-    def _start(self, paths: int, steps_per_day: int, side: float, lo=1.0, hi=4.0) -> _State:
-        return _TrendState(self, paths, steps_per_day, side, lo, hi)
+    def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _TrendState:
+        return _TrendState(self, paths, steps_per_day, side, min_leverage, max_leverage)
 
 
-class _TrendState(_State):
+class _TrendState:
+    band = None
+
     def __init__(self, p: TrendPolicy, paths, steps_per_day, side, lo, hi) -> None:
         self.lf = _decay(p.fast_days, steps_per_day)
         self.ls = _decay(p.slow_days, steps_per_day)
@@ -252,23 +255,18 @@ class _TrendState(_State):
         self.lo, self.hi = lo, hi
         self.initial = 0.5 * (lo + hi)
 
-    def block(self, r: np.ndarray, out: np.ndarray) -> np.ndarray:
+    def target(self, ret: np.ndarray, nav: np.ndarray) -> np.ndarray:
         lf, ls, lv = self.lf, self.ls, self.lv
-        logr = np.log1p(r)
-        r2 = r * r
-        r2 *= (1 - lv) * self.per_year
-        for j in range(r.shape[0]):
-            self.logp = self.logp + logr[j]
-            self.fast = lf * self.fast + (1 - lf) * self.logp
-            self.slow = ls * self.slow + (1 - ls) * self.logp
-            self.var = lv * self.var + r2[j]
-            z = self.side * (self.fast - self.slow) / (np.sqrt(self.var) * self.scale)
-            frac = np.clip(0.5 + z / (2 * self.k), 0.0, 1.0)
-            np.multiply(frac, self.hi - self.lo, out=out[j])
-            out[j] += self.lo
-        return out
+        self.logp = self.logp + np.log1p(ret)
+        self.fast = lf * self.fast + (1 - lf) * self.logp
+        self.slow = ls * self.slow + (1 - ls) * self.logp
+        self.var = lv * self.var + ret * ret * ((1 - lv) * self.per_year)
+        z = self.side * (self.fast - self.slow) / (np.sqrt(self.var) * self.scale)
+        frac = np.clip(0.5 + z / (2 * self.k), 0.0, 1.0)
+        return frac * (self.hi - self.lo) + self.lo
 
 
+@register
 @dataclass(frozen=True)
 class CPPIPolicy:
     """Constant-proportion portfolio insurance: exposure = multiplier x cushion.
@@ -314,46 +312,31 @@ class CPPIPolicy:
         if not isinstance(self.ratchet, bool):
             raise TypeError(f"ratchet must be True or False, got {self.ratchet!r}")
 
-    def _start(self, paths: int, steps_per_day: int, side: float) -> _State:
+    def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _CPPIState:
         return _CPPIState(self, paths)
 
 
-class _CPPIState(_State):
-    kind = "nav"
+class _CPPIState:
+    band = None
 
     def __init__(self, p: CPPIPolicy, paths: int) -> None:
         self.m, self.f, self.ratchet = p.multiplier, p.floor, p.ratchet
-        self.peak = np.ones(paths)  # running peak of NAV (before trading)
-        self.trial_peak = None
+        self.peak = np.ones(paths)  # running peak of NAV (after costs, before trading)
         self.initial = p.multiplier * (1.0 - p.floor)
 
-    def nav_target(self, cols, active, nav: np.ndarray) -> np.ndarray:
+    def target(self, ret: np.ndarray, nav: np.ndarray) -> np.ndarray:
+        floor = self.f
         if self.ratchet:
-            pk = self.trial_peak = np.empty_like(nav)
-            seen = nav if active is None else np.where(active, nav, 0.0)
-            prev = self.peak if cols is None else self.peak[cols]
-            for j in range(nav.shape[0]):
-                np.maximum(prev, seen[j], out=pk[j])
-                prev = pk[j]
-            floor = self.f * pk
-        else:
-            floor = self.f
-        tgt = np.zeros_like(nav)
+            np.maximum(self.peak, nav, out=self.peak)
+            floor = self.f * self.peak
         live = nav > 0
+        tgt = np.zeros_like(nav)
         np.divide(floor, nav, out=tgt, where=live)
         np.subtract(1.0, tgt, out=tgt)
         tgt[~live] = 0.0
-        np.multiply(tgt, self.m, out=tgt)
+        tgt *= self.m
         np.maximum(tgt, 0.0, out=tgt)
         return tgt
-
-    def commit(self, cols, last_row: np.ndarray) -> None:
-        if self.ratchet:
-            kept = self.trial_peak[last_row, np.arange(last_row.size)]
-            if cols is None:
-                self.peak = kept
-            else:
-                self.peak[cols] = kept
 
 
 Policy = BandPolicy | VolatilityTarget | TrendPolicy | CPPIPolicy

@@ -1,25 +1,50 @@
-"""The products: frozen dataclasses that configure the one stepping kernel.
+"""The products: frozen dataclasses, each telling the one stepping kernel how it trades.
 
 Every product holds a position in the underlying and differs only in (a) the leverage
 it aims for, (b) when it trades back to that aim, (c) what it charges and (d) what
 happens at the bottom: liquidation (perpetual contracts) or a floor at zero (products
-without margin). The per-simulation decision logic lives in small ``_Controller``
-objects made by :meth:`_controller`; the kernel in :mod:`smartlev.engine` calls them.
+without margin).
 
-Rates: ``management_fee`` is per day, ``funding_rate`` per 8 hours (charged on the
-notional at each 00/08/16 UTC boundary the step crosses), ``fee`` and ``trading_cost``
-per unit of traded notional.
+The protocol (one for every product)
+------------------------------------
+A product has one method, ``rules(paths, steps_per_day, intrabar) -> Rules``, called once
+per simulation. The :class:`Rules` object it returns holds what the product does, one
+value per path where it keeps state, and the kernel in :mod:`smartlev.engine` asks it
+only these things:
+
+- ``initial``: the signed leverage bought at entry; ``sign``: +1 long, -1 short;
+- costs: ``management_fee`` (per day, on NAV), ``funding_rate`` (per 8 hours, on the
+  notional), ``interest_rate`` (per year, on the cash balance), ``trading_cost`` (per unit
+  of traded notional), ``entry_cost`` (NAV paid at entry) and ``exit_cost(nav, notional)``
+  (NAV paid on leaving at the last price);
+- the bottom: ``liquidation_price(units, cash)``, the price at which a margin product is
+  liquidated (``None``: no margin, NAV is floored at zero);
+- price levels inside a bar: ``above`` and ``below``, magnitudes of leverage at which the
+  product trades as soon as the price takes its leverage there, and ``stop``, a fall
+  (rise, for a short) from the last close at which a circuit breaker fires;
+  ``fill(kind, paths, t)`` gives the signed leverage to trade to and the reason when the
+  level ``kind`` ("above", "below" or "stop") fired for ``paths`` in bar ``t``;
+- ``close(t, ret, nav, notional)``: after each close, which paths trade, to what signed
+  leverage and why: ``None`` or ``(paths, targets, reasons)``.
+
+Adding a product is one class in this module with :func:`register`; the engine needs no
+change and the tests pick it up from :data:`PRODUCTS` (see the README's "Add a product").
+
+Rates: ``management_fee`` per day, ``funding_rate`` per 8 hours (charged on the notional
+at each 00/08/16 UTC funding time the step crosses), ``interest_rate`` per year (365
+days), ``fee`` and ``trading_cost`` per unit of traded notional.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._scratch import Scratch
 from ._validate import check_choice, check_real
-from .policies import BandPolicy, CPPIPolicy, Policy, TrendPolicy, VolatilityTarget
+from .policies import POLICIES, BandPolicy, Policy, VolatilityTarget
 
 __all__ = [
     "Spot",
@@ -27,8 +52,11 @@ __all__ = [
     "Perpetual",
     "SmartLeverage",
     "StructuredLeverage",
+    "Rules",
     "REASONS",
+    "PRODUCTS",
     "BINANCE_BTCUSDT_TIERS",
+    "register",
 ]
 
 #: Reason codes stored in :attr:`smartlev.Result.reason` (why the position traded).
@@ -49,6 +77,16 @@ POLICY, SCHEDULE, BAND, CAP, BREAKER, LIQUIDATED, WIPED, ENTRY = 1, 2, 3, 4, 5, 
 # that lands exactly on the edge in exact arithmetic (easy with round numbers) then does
 # not trade whichever way the last bit of floating point rounds.
 EDGE = 1e-12
+
+#: Every product class, by name (filled by :func:`register`).
+PRODUCTS: dict[str, type] = {}
+
+
+def register(cls: type) -> type:
+    """Class decorator: make a product known to :func:`smartlev.simulate` and the tests."""
+    PRODUCTS[cls.__name__] = cls
+    return cls
+
 
 #: Binance BTCUSDT perpetual maintenance-margin brackets as published in 2021:
 #: (upper notional bound in USDT, maintenance margin rate). Check the exchange's current
@@ -73,9 +111,23 @@ def _check_fees(obj, *names: str) -> None:
         object.__setattr__(obj, name, v)
 
 
-def _check_funding(obj) -> None:
-    v = check_real("funding_rate", obj.funding_rate, low=-0.05, high=0.05)
-    object.__setattr__(obj, "funding_rate", v)
+def _check_rate(obj, name: str, low: float, high: float) -> None:
+    """A rate given as one number or one value per step (kept as a tuple of floats)."""
+    value = getattr(obj, name)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        object.__setattr__(obj, name, check_real(name, value, low=low, high=high))
+        return
+    arr = np.asarray(value, dtype=float) if len(value) else np.zeros(0)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a number or a 1-D sequence of one value per step")
+    bad = ~np.isfinite(arr) | (arr < low) | (arr > high)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must be finite and in [{low:g}, {high:g}] at every step, got {arr[i]!r} "
+            f"at step {i + 1}"
+        )
+    object.__setattr__(obj, name, tuple(arr.tolist()))
 
 
 def _check_every(obj) -> None:
@@ -93,94 +145,48 @@ def _schedule_steps(every_days: float | None, steps_per_day: int) -> int:
     return max(1, int(round(every_days * steps_per_day)))
 
 
-class _Controller:
-    """Decides which paths trade, when, and to which signed leverage.
+# ----------------------------------------------------------------------- the protocol
+class Rules:
+    """What a product does, for one simulation: the protocol the kernel calls.
 
-    The kernel simulates a block of ``k`` steps (rows) for many paths (columns) as if
-    nobody traded, asks :meth:`need` where a trade would happen on that trial path,
-    applies the first event of each path with :meth:`trade`, and tries again from there
-    for the paths that traded. ``cols`` is ``None`` for all paths or the indices of the
-    paths in a retry, which covers rows ``r0 .. k-1`` of the block only; ``active`` is
-    ``None`` or a mask of the trial's rows that count.
+    This base class is a position bought once and held: no trading after entry, costs
+    read from the product's fields of the same names (0 when it has none), NAV floored at
+    zero. Products override what they do differently; see the module docstring.
     """
 
     initial: float = 1.0
-    liquidation: bool = False
-    reason_codes: bool = False
-    want_reasons: bool = True  # set by the kernel: build reason codes only when kept
-    block_rows: int = 0  # preferred steps per block (0: the kernel's default)
-    price_range: bool = False  # need() uses the lowest and highest price of retried paths
+    sign: float = 1.0
+    above: float | None = None
+    below: float | None = None
+    stop: float | None = None
+    wants_return: bool = False  # close() reads the step's price return
 
-    def start_block(self, t0: int, k: int, s: np.ndarray, s_prev: np.ndarray) -> None:
-        """Prepare steps ``t0 + 1 .. t0 + k``.
+    def __init__(self, product) -> None:
+        self.management_fee = getattr(product, "management_fee", 0.0)
+        self.funding_rate = getattr(product, "funding_rate", 0.0)
+        self.interest_rate = getattr(product, "interest_rate", 0.0)
+        self.trading_cost = getattr(product, "trading_cost", 0.0)
+        self.entry_cost = 0.0
 
-        The kernel steps through *market windows* of a few dozen steps, and a block never
-        crosses the end of one. ``s`` holds the prices of steps ``t0 + 1`` to the end of
-        the current window and ``s_prev`` those one step earlier, ``(rows, paths)``: a
-        controller may work out what depends on prices alone for the whole window when
-        a window starts (``t0`` at its first step) and reuse it in the window's blocks.
-        """
-
-    def need(self, cols, r0, active, nav, n, fixed=None) -> np.ndarray | None:
-        """Where the trial path would trade: ``(k - r0, m)`` bool, or ``None``.
-
-        ``fixed`` is ``(prices, units, cash, lowest price, highest price)`` when the
-        trial has no costs, so that ``nav = cash + units * prices`` exactly on every row
-        (the price range of a retry only with :attr:`price_range`, else ``None``).
-        Instead of the mask, a controller may answer ``(columns, rows)``: the columns
-        that trade and the row of their first trade, with ``active`` applied.
-        """
+    def exit_cost(self, nav: np.ndarray, notional: np.ndarray) -> np.ndarray | None:
+        """NAV paid when leaving at the last price (``None``: nothing)."""
         return None
 
-    def trade(self, which: np.ndarray, row: np.ndarray):
-        """Signed target leverage and reason code for the first trade of columns ``which``
-        at rows ``row`` (positions in the trial of the last :meth:`need` call)."""
-        raise NotImplementedError  # pragma: no cover
-
-    def commit(self, cols, last_row: np.ndarray) -> None:
-        """The rows up to ``last_row`` of the last trial are final."""
-
-
-def _row_mask(rows: list[int], k: int) -> np.ndarray | None:
-    """Rows as a boolean mask over the block (``None`` when there are none)."""
-    if not rows:
+    def liquidation_price(self, units: np.ndarray, cash: np.ndarray) -> np.ndarray | None:
+        """Price at which the position is liquidated (``None``: no margin, floor at zero)."""
         return None
-    mask = np.zeros(k, dtype=bool)
-    mask[rows] = True
-    return mask
 
+    def fill(self, kind: str, paths: np.ndarray, t: int):
+        """Signed leverage and reason code when level ``kind`` fired for ``paths`` in bar ``t``."""
+        raise NotImplementedError(f"{type(self).__name__} sets no {kind!r} level")
 
-def _first_rows(need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns of ``need`` (rows, columns; at most 255 rows) with a True, and the row of
-    their first one: ``rows - max((rows - j) * need_j)``, cheaper than ``argmax`` over
-    rows. Overwrites ``need``."""
-    k = need.shape[0]
-    w = need.view(np.uint8)
-    w *= np.arange(k, 0, -1, dtype=np.uint8)[:, None]
-    w = w.max(axis=0)
-    hit = np.flatnonzero(w)
-    return hit, k - w[hit].astype(np.int64)
-
-
-def _clip(x: np.ndarray, lo: float, hi: float) -> None:
-    """Clip in place: ``np.clip`` on large blocks, two ufunc calls on small ones (cheaper
-    to call)."""
-    if x.size > 4096:
-        np.clip(x, lo, hi, out=x)
-    else:
-        np.maximum(x, lo, out=x)
-        np.minimum(x, hi, out=x)
-
-
-def _schedule_rows(every: int, t0: int, k: int) -> list[int]:
-    """Rows ``j`` of the block ``t0 + 1 .. t0 + k`` whose step is a scheduled rebalance."""
-    if not every:
-        return []
-    first = (-(t0 + 1)) % every
-    return list(range(first, k, every))
+    def close(self, t: int, ret, nav: np.ndarray, notional: np.ndarray):
+        """After the close of step ``t``: ``None`` or ``(paths, signed targets, reasons)``."""
+        return None
 
 
 # --------------------------------------------------------------------------- Spot
+@register
 @dataclass(frozen=True)
 class Spot:
     """Buy the coin and hold it: leverage 1, no costs, no rebalancing.
@@ -199,11 +205,17 @@ class Spot:
 
     name: str = "Spot"
 
-    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
-        return _Controller()
+    def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
+        return Rules(self)
 
 
 # ------------------------------------------------------------------ LeveragedToken
+#: Funding passed into a preset token's NAV by default: the perpetuals' base rate,
+#: 0.01 % per 8 hours (interest 0.03 %/day less a premium of zero).
+BASE_FUNDING = 0.0001
+
+
+@register
 @dataclass(frozen=True)
 class LeveragedToken:
     """A leveraged ETF token: a fixed target leverage restored by rebalancing.
@@ -217,15 +229,24 @@ class LeveragedToken:
         band-only tokens. An interval shorter than one step rebalances every step.
     band : tuple or None
         ``(low, high)`` bounds on the *magnitude* of realised leverage; leaving them
-        triggers an extra rebalance. Either bound may be ``None`` (open). The band must
-        contain ``|leverage|``.
+        triggers an extra rebalance, inside the bar where the price takes leverage there
+        (``triggers="intrabar"``) or at the close (``triggers="close"``). Either bound may
+        be ``None`` (open). The band must contain ``|leverage|``.
     management_fee : float
         Fee per day, as a fraction of NAV (0.0003 = 0.03 %/day), charged pro rata each step.
     trading_cost : float
         Cost per unit of notional traded when rebalancing (spread + fees).
-    funding_rate : float
+    funding_rate : float or sequence of float
         Funding per 8 hours on the notional (tokens that hold perpetuals pass it into
-        NAV); positive rates cost a long token and pay a short one.
+        NAV); positive rates cost a long token and pay a short one. One number, or one
+        value per step of the market.
+    interest_rate : float or sequence of float
+        Interest per year on the cash balance: a long token borrows ``L - 1`` times its
+        NAV and pays it, an inverse token holds ``1 + |L|`` times its NAV in cash and
+        earns it. One number, or one value per step.
+    subscription_fee, redemption_fee : float
+        Fraction of NAV paid on buying the token and on selling it at the last price
+        (Bybit 0.05 %, KuCoin 0.1 %).
     name : str, optional
         Label; defaults to e.g. ``"3x token"`` or ``"-3x token"``.
 
@@ -245,6 +266,12 @@ class LeveragedToken:
     >>> r = sl.simulate(sl.LeveragedToken(3.0), m)
     >>> r.nav.round(4).tolist()                      # 1.3 then 1.3 x 0.7
     [[1.0, 1.3, 0.91]]
+    >>> band = sl.LeveragedToken(3.0, band=(2.0, 4.0), rebalance_every_days=None)
+    >>> down = sl.Market.from_prices([100, 80])      # rebalanced at 88.89 on the way down
+    >>> round(float(sl.simulate(band, down).final_nav[0]), 6)
+    0.466667
+    >>> round(float(sl.simulate(band, down, triggers="close").final_nav[0]), 6)
+    0.4
     >>> sl.LeveragedToken(3.0, band=(2.0, 2.5))
     Traceback (most recent call last):
     ...
@@ -256,7 +283,10 @@ class LeveragedToken:
     band: tuple[float | None, float | None] | None = None
     management_fee: float = 0.0
     trading_cost: float = 0.0
-    funding_rate: float = 0.0
+    funding_rate: float | tuple[float, ...] = 0.0
+    interest_rate: float | tuple[float, ...] = 0.0
+    subscription_fee: float = 0.0
+    redemption_fee: float = 0.0
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -265,8 +295,9 @@ class LeveragedToken:
             raise ValueError("leverage must be non-zero (between -20 and 20), got 0")
         object.__setattr__(self, "leverage", lev)
         _check_every(self)
-        _check_fees(self, "management_fee", "trading_cost")
-        _check_funding(self)
+        _check_fees(self, "management_fee", "trading_cost", "subscription_fee", "redemption_fee")
+        _check_rate(self, "funding_rate", -0.05, 0.05)
+        _check_rate(self, "interest_rate", 0.0, 1.0)
         if self.band is not None:
             if not isinstance(self.band, (tuple, list)) or len(self.band) != 2:
                 raise TypeError(f"band must be a (low, high) pair or None, got {self.band!r}")
@@ -293,10 +324,12 @@ class LeveragedToken:
 
     # ---------------------------------------------------------------- presets
     @classmethod
-    def ftx(cls, leverage: float = 3.0) -> LeveragedToken:
+    def ftx(cls, leverage: float = 3.0, funding_rate=BASE_FUNDING) -> LeveragedToken:
         """FTX BULL/BEAR style (defunct): daily rebalance, plus an intraday one when
         leverage reaches 4/3 of target (4x for 3x); intraday rebalances only reduce
-        leverage. Management fee 0.03 %/day. [FTX help centre, "Leveraged tokens"]
+        leverage. Management fee 0.03 %/day. The tokens held perpetuals, so funding
+        reached their NAV: ``funding_rate`` defaults to the base rate (0.01 %/8 h).
+        [FTX help centre, "Leveraged tokens"]
 
         Examples
         --------
@@ -308,13 +341,18 @@ class LeveragedToken:
             rebalance_every_days=1.0,
             band=(None, abs(leverage) * 4.0 / 3.0),
             management_fee=0.0003,
+            funding_rate=funding_rate,
             name=f"{leverage:g}x token (FTX-style)",
         )
 
     @classmethod
-    def bybit(cls, leverage: float = 3.0) -> LeveragedToken:
+    def bybit(cls, leverage: float = 3.0, funding_rate=BASE_FUNDING) -> LeveragedToken:
         """Bybit style: a 3x token is kept between 2x and 4x and rebalanced back to 3x
-        when it leaves that range; management fee 0.005 %/day. [Bybit help centre]
+        when it leaves that range; management fee 0.005 %/day, and funding passed into
+        NAV on top of it (Bybit's help article on leveraged-token fees): ``funding_rate``
+        defaults to the base rate (0.01 %/8 h). Bybit also charges 0.05 % to subscribe
+        and to redeem: pass ``subscription_fee`` and ``redemption_fee`` to the class to
+        include them. [Bybit help centre]
 
         Examples
         --------
@@ -327,14 +365,18 @@ class LeveragedToken:
             rebalance_every_days=None,
             band=(a - 1.0, a + 1.0),
             management_fee=0.00005,
+            funding_rate=funding_rate,
             name=f"{leverage:g}x token (Bybit-style)",
         )
 
     @classmethod
-    def blvt(cls, leverage: float = 3.0) -> LeveragedToken:
-        """Binance BLVT style (halted 2024): realised leverage floats in 1.25x-4x and the
-        token rebalances "on a need basis" when it leaves; management fee 0.01 %/day;
-        funding passed into NAV (set ``funding_rate`` to include it). [Binance FAQ]
+    def blvt(cls, leverage: float = 3.0, funding_rate=BASE_FUNDING) -> LeveragedToken:
+        """Binance BLVT style (halted 2024): management fee 0.01 %/day and funding passed
+        into NAV (``funding_rate`` defaults to the base rate, 0.01 %/8 h). Binance's FAQ
+        gives 1.25x-4x as the range of a *hidden, floating* target and says real leverage
+        may drift beyond it; rebalancing back to the nominal leverage whenever leverage
+        leaves 1.25x-4x is this course's assumption, not Binance's published rule.
+        [Binance FAQ]
 
         Examples
         --------
@@ -346,16 +388,20 @@ class LeveragedToken:
             rebalance_every_days=None,
             band=(1.25, 4.0),
             management_fee=0.0001,
+            funding_rate=funding_rate,
             name=f"{leverage:g}x token (BLVT-style)",
         )
 
     @classmethod
-    def kucoin(cls, leverage: float = 3.0, move: float = 0.15) -> LeveragedToken:
+    def kucoin(
+        cls, leverage: float = 3.0, move: float = 0.15, funding_rate=BASE_FUNDING
+    ) -> LeveragedToken:
         """KuCoin style: daily rebalance plus an extra one after an adverse move of
-        ``move`` (15 %) since the last rebalance; management fee 0.05 %/day. The move
-        trigger is expressed as the leverage it produces:
-        :math:`|L|(1 \\mp m)/(1 - |L| m)` (long: price down, short: price up).
-        [KuCoin leveraged tokens guide]
+        ``move`` (15 %) since the last rebalance; management fee 0.05 %/day; the tokens
+        held perpetuals, so ``funding_rate`` defaults to the base rate (0.01 %/8 h). The
+        move trigger is expressed as the leverage it produces,
+        :math:`|L|(1 \\mp m)/(1 - |L| m)` (long: price down, short: price up): 4.636x for
+        a 3x long after a 15 % fall. [KuCoin leveraged tokens guide]
 
         Examples
         --------
@@ -370,130 +416,81 @@ class LeveragedToken:
             rebalance_every_days=1.0,
             band=(None, a * (1 + s * m) / (1 - a * m)),
             management_fee=0.0005,
+            funding_rate=funding_rate,
             name=f"{leverage:g}x token (KuCoin-style)",
         )
 
     @classmethod
     def gate(cls, leverage: float = 3.0) -> LeveragedToken:
-        """Gate ETF style: a 3x long is kept in 2.25x-4.125x (0.75 and 1.375 times the
-        target); 0.1 %/day all-in fee. [Gate ETF leveraged tokens]
+        """Gate ETF style, floating leverage: a 3x long is kept in 2.25x-4.125x, a 3x short
+        in 1.5x-5.25x and a 5x (long or short) in 3.5x-7x; other multiples use the 3x
+        long's proportions (0.75 and 1.375 times the target). The 0.1 %/day fee is
+        all-in (funding included), so no funding is added. [Gate's post on its floating
+        leverage mechanism]
 
         Examples
         --------
-        >>> LeveragedToken.gate(3).band
-        (2.25, 4.125)
+        >>> LeveragedToken.gate(3).band, LeveragedToken.gate(-3).band, LeveragedToken.gate(5).band
+        ((2.25, 4.125), (1.5, 5.25), (3.5, 7.0))
         """
         a = abs(leverage)
+        if a == 3.0 and leverage < 0:
+            band = (1.5, 5.25)
+        elif a == 5.0:
+            band = (3.5, 7.0)
+        else:
+            band = (0.75 * a, 1.375 * a)
         return cls(
             leverage,
             rebalance_every_days=None,
-            band=(0.75 * a, 1.375 * a),
+            band=band,
             management_fee=0.001,
             name=f"{leverage:g}x token (Gate-style)",
         )
 
-    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
-        return _TokenController(self, paths, steps_per_day)
+    def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
+        return _TokenRules(self, steps_per_day, intrabar)
 
 
-class _TokenController(_Controller):
-    reason_codes = True
+class _TokenRules(Rules):
+    """Back to the target leverage on the schedule, and when leverage leaves the band."""
 
-    def __init__(self, p: LeveragedToken, paths: int, steps_per_day: int) -> None:
+    def __init__(self, p: LeveragedToken, steps_per_day: int, intrabar: bool) -> None:
+        super().__init__(p)
         self.initial = p.leverage
-        self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
-        # one scheduled rebalance at the end of each block when the schedule is short
-        self.block_rows = self.every if 0 < self.every <= 128 else 0
-        self.lo = self.hi = None
-        self.price_range = p.band is not None
-        if p.band is not None:
-            lo, hi = p.band
-            # leverage must leave the band by more than a rounding error (EDGE)
-            self.lo = None if not lo else float(lo) - EDGE
-            self.hi = None if hi is None or hi == float("inf") else float(hi) + EDGE
-        # compare signed notional with signed multiples of NAV: no abs() needed
         self.sign = 1.0 if p.leverage > 0 else -1.0
-        self.sched: list[int] = []
+        self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
+        self.entry_cost = p.subscription_fee
+        self.redemption_fee = p.redemption_fee
+        lo, hi = p.band if p.band is not None else (None, None)
+        # leverage must leave the band by more than a rounding error (EDGE)
+        self.above = None if hi is None or hi == math.inf else float(hi) + EDGE
+        self.below = float(lo) - EDGE if lo else None
+        self.band_at_close = not intrabar and p.band is not None
 
-    def start_block(self, t0, k, s, s_prev):
-        self.sched = _schedule_rows(self.every, t0, k)
-        self._is_sched = _row_mask(self.sched, k)
+    def exit_cost(self, nav, notional):
+        return nav * self.redemption_fee if self.redemption_fee else None
 
-    def need(self, cols, r0, active, nav, n, fixed=None):
+    def fill(self, kind, paths, t):
+        return self.initial, BAND
+
+    def close(self, t, ret, nav, notional):
+        if self.every and t % self.every == 0:
+            return slice(None), self.initial, SCHEDULE
+        if not self.band_at_close:
+            return None
         s, need = self.sign, None
-        self.r0 = r0
-        sched = [j - r0 for j in self.sched if j >= r0]
-        # a band checked as price thresholds (leverage 1 has none: cash is 0)
-        by_price = self.price_range and fixed is not None and 1.0 not in (self.lo, self.hi)
-        if by_price:
-            need = self._price_band(*fixed, active, sparse=not sched)
-            if not sched:
-                return need
-        elif self.hi is not None:
-            # |n| > hi V  <=>  s n > hi V  (n has the sign s while NAV > 0)
-            need = (np.greater if s > 0 else np.less)(n, nav * (s * self.hi))
-        if self.lo is not None and not by_price:
-            # a dead path has n = V = 0 and never satisfies the strict comparison
-            low = (np.less if s > 0 else np.greater)(n, nav * (s * self.lo))
-            need = low if need is None else np.logical_or(need, low, out=need)
-        if sched:
-            if need is None:
-                need = np.zeros(nav.shape, dtype=bool)
-            for j in sched:
-                np.greater(nav[j], 0.0, out=need[j])
-        return need
-
-    def _price_band(self, S, u, c, lo_s, hi_s, active, sparse):
-        r"""The band as price thresholds while units and cash are fixed.
-
-        :math:`s\,n > b V` with :math:`n = u S`, :math:`V = c + u S` is
-        :math:`S\,u (s - b) > b c`: one comparison of the price with :math:`bc / (u(s - b))`
-        per path, the direction given by the sign of :math:`u (s - b)`. A dead path
-        (:math:`u = c = 0`) has a NaN threshold and never trades. With ``sparse``, only
-        the paths whose lowest or highest price (``lo_s``, ``hi_s``) passes a threshold
-        are compared row by row, and the answer is ``(columns, first row)``.
-        """
-        s = self.sign
-        tests = []
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for b, above in ((self.hi, True), (self.lo, False)):
-                if b is not None:
-                    theta = (b * c) / (u * (s - b))
-                    # above: S a > d; below: S a < d; dividing by a < 0 flips the comparison
-                    tests.append((theta, above == (s * (s - b) > 0)))
-        if sparse:
-            cand = None
-            for theta, up in tests:
-                out = np.greater(hi_s, theta) if up else np.less(lo_s, theta)
-                cand = out if cand is None else np.logical_or(cand, out, out=cand)
-            cols = np.flatnonzero(cand)
-            if not cols.size:
-                return cols, cols
-            S = np.take(S, cols, axis=1)
-            tests = [(theta[cols], up) for theta, up in tests]
-            if active is not None:
-                active = np.take(active, cols, axis=1)
-        need = None
-        for theta, up in tests:
-            hit = np.greater(S, theta) if up else np.less(S, theta)
-            need = hit if need is None else np.logical_or(need, hit, out=need)
-        if not sparse:
-            return need
-        if active is not None:
-            need &= active
-        hit, first = _first_rows(need)
-        return cols[hit], first
-
-    def trade(self, which, row):
-        if not self.want_reasons:
-            return self.initial, None
-        why = np.full(np.shape(row), BAND, dtype=np.int8)
-        if self.sched:
-            why[self._is_sched[row + self.r0]] = SCHEDULE
-        return self.initial, why
+        # |n| > hi V  <=>  s n > hi V  (n has the sign s while NAV > 0)
+        if self.above is not None:
+            need = (np.greater if s > 0 else np.less)(notional, nav * (s * self.above))
+        if self.below is not None:
+            low = (np.less if s > 0 else np.greater)(notional, nav * (s * self.below))
+            need = low if need is None else need | low
+        paths = np.flatnonzero(need)
+        return (paths, self.initial, BAND) if paths.size else None
 
 
-# ----------------------------------------------------------------------- Perpetual
+@register
 @dataclass(frozen=True)
 class Perpetual:
     """A perpetual futures position on isolated margin, held without adding margin.
@@ -507,11 +504,12 @@ class Perpetual:
         Maintenance margin rate on the position value at the mark price (Binance
         convention, no tier deduction). Must be below ``1 / leverage``.
     fee : float
-        Taker fee per unit of notional, paid on the entry notional (``fee x leverage`` of
-        the margin, booked with the first step).
-    funding_rate : float
+        Taker fee per unit of traded notional, paid on opening (``fee x leverage`` of the
+        margin, booked with the first step) and on closing at the last price: the final
+        NAV is what the holder gets back by closing then.
+    funding_rate : float or sequence of float
         Funding per 8 hours on the notional at each funding time; positive rates cost
-        longs and pay shorts.
+        longs and pay shorts. One number, or one value per step of the market.
     tiers : tuple of (notional_limit, rate) or None
         Maintenance brackets by USD notional (e.g. :data:`BINANCE_BTCUSDT_TIERS`); the
         rate of the bracket the position sits in applies, with the exchange's
@@ -527,7 +525,9 @@ class Perpetual:
     :math:`V_t \\le m\\,|n_t|` with notional :math:`n_t = L S_t / S_0`. Without costs this
     happens when the price crosses :math:`S_0 (1 - 1/L)/(1 - m)` (long) or
     :math:`S_0 (1 + 1/L)/(1 + m)` (short): see :func:`smartlev.theory.liquidation_price`.
-    The isolated margin is then lost (NAV 0) and the position is closed.
+    The isolated margin is then lost (NAV 0) and the position is closed. With
+    ``triggers="intrabar"`` the price only has to touch that level inside a bar (a wick
+    does it); with ``triggers="close"`` only closing prices count.
 
     Examples
     --------
@@ -536,6 +536,9 @@ class Perpetual:
     >>> r = sl.simulate(sl.Perpetual(leverage=10), m)
     >>> r.nav.round(2).tolist(), bool(r.liquidated[0])
     ([[1.0, 0.5, 0.0, 0.0]], True)
+    >>> flat = sl.Market.from_prices([100.0, 100.0])
+    >>> round(float(sl.simulate(sl.Perpetual(10, fee=0.0005), flat).final_nav[0]), 4)
+    0.99
     >>> sl.Perpetual(leverage=-5, side="long")
     Traceback (most recent call last):
     ...
@@ -569,7 +572,7 @@ class Perpetual:
             )
         object.__setattr__(self, "maintenance_margin", mmr)
         _check_fees(self, "fee")
-        _check_funding(self)
+        _check_rate(self, "funding_rate", -0.05, 0.05)
         check_real("margin", self.margin, low=0.0, low_open=True)
         if self.tiers is not None:
             if isinstance(self.tiers, str) or not hasattr(self.tiers, "__iter__"):
@@ -590,38 +593,75 @@ class Perpetual:
     def sign(self) -> float:
         return 1.0 if self.side == "long" else -1.0
 
-    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
-        c = _Controller()
-        c.initial = self.sign * self.leverage
-        c.liquidation = True
-        c.reason_codes = True
-        return c
+    def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
+        return _PerpetualRules(self)
 
-    def _maintenance(self):
-        """Return a function mapping notional (units of margin) to maintenance (units of margin)."""
+    def maintenance(self, notional: np.ndarray) -> np.ndarray:
+        """Maintenance margin (units of the isolated margin) of a position of ``notional``
+        (magnitude, same units): the rate times the notional, or with tiers the bracket's
+        rate less its maintenance amount."""
         if self.tiers is None:
-            mmr = self.maintenance_margin
+            return self.maintenance_margin * notional
+        lims, rates, cum = self._brackets()
+        usd = notional * self.margin
+        k = np.minimum(np.searchsorted(lims, usd, side="left"), len(rates) - 1)
+        return (usd * rates[k] - cum[k]) / self.margin
 
-            def mm(n_abs):
-                return mmr * n_abs
-
-            return mm
+    def _brackets(self):
         lims = np.array([a for a, _ in self.tiers])
         rates = np.array([b for _, b in self.tiers])
-        cum = np.zeros(len(rates))
+        cum = np.zeros(len(rates))  # maintenance amounts: the requirement is continuous
         for k in range(1, len(rates)):
             cum[k] = cum[k - 1] + lims[k - 1] * (rates[k] - rates[k - 1])
-        margin = self.margin
-
-        def mm(n_abs):
-            usd = n_abs * margin
-            k = np.minimum(np.searchsorted(lims, usd, side="left"), len(rates) - 1)
-            return (usd * rates[k] - cum[k]) / margin
-
-        return mm
+        return lims, rates, cum
 
 
-# --------------------------------------------------------------------- SmartLeverage
+class _PerpetualRules(Rules):
+    """Bought once on margin; liquidated when equity reaches maintenance margin."""
+
+    def __init__(self, p: Perpetual) -> None:
+        super().__init__(p)
+        self.p = p
+        self.sign = p.sign
+        self.initial = p.sign * p.leverage
+        self.fee = p.fee
+        self.entry_cost = p.fee * p.leverage  # taker fee on the entry notional
+
+    def exit_cost(self, nav, notional):
+        return np.abs(notional) * self.fee if self.fee else None
+
+    def maintenance(self, notional_abs: np.ndarray) -> np.ndarray:
+        return self.p.maintenance(notional_abs)
+
+    def liquidation_price(self, units, cash):
+        r"""Where equity :math:`c + uS` meets maintenance :math:`m(|uS|)`.
+
+        Long (:math:`u > 0`): :math:`c + x = m(x)` at notional :math:`x = uS`; short:
+        :math:`c - x = m(x)` at :math:`x = -uS`. Equity less maintenance is monotone in
+        :math:`x`, so there is one root; with tiers it is found bracket by bracket.
+        """
+        s = self.sign
+        if self.p.tiers is None:
+            rates, cum, lims = np.array([self.p.maintenance_margin]), np.zeros(1), None
+        else:
+            lims, rates, cum = self.p._brackets()
+            lims = lims / self.p.margin
+        cum = cum / (self.p.margin if self.p.tiers is not None else 1.0)
+        x = np.full(np.shape(units), np.nan)
+        lower = 0.0
+        for k in range(len(rates)):
+            xk = (-s * cash - cum[k]) / (1.0 - s * rates[k]) if s > 0 else (
+                (cash + cum[k]) / (1.0 + rates[k])
+            )
+            upper = math.inf if lims is None else lims[k]
+            ok = (xk > lower) & (xk <= upper) if k else (xk <= upper)
+            x = np.where(ok & np.isnan(x), xk, x)
+            lower = upper
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return x / np.abs(units)
+
+
+@register
 @dataclass(frozen=True)
 class SmartLeverage:
     """System-managed dynamic leverage: no margin, no liquidation, NAV floored at zero.
@@ -638,25 +678,32 @@ class SmartLeverage:
     side : {"long", "short"}
     min_leverage, max_leverage : float
         Range of target leverage (magnitudes); 0 <= min <= max <= 20. The default
-        range 1.25x-4x is Binance BLVT's published range.
+        range 1.25x-4x is the range Binance gave for its BLVT tokens' hidden target.
     tolerance : float
         Trade when ``|realised - target| > tolerance`` (in leverage units); this keeps
         the product from trading on every small move ("need-based" rebalancing).
     rebalance_every_days : float or None
         Optional scheduled rebalance to the target as well.
     circuit_breaker : float or None
-        An adverse move of at least this size within one step (0.1 = 10 %) cuts
-        leverage to ``breaker_leverage`` for ``cooldown_days``.
+        An adverse move of this size from the last close (0.1 = 10 %) cuts leverage to
+        ``breaker_leverage`` for ``cooldown_days``: at the price where the fall reaches it
+        inside the bar (``triggers="intrabar"``; at the open when the bar gapped past it),
+        or at a close that far below the previous one (``triggers="close"``).
     breaker_leverage : float
         Leverage right after the breaker trips (and its ceiling during the cool-down).
     cooldown_days : float
-    management_fee, trading_cost, funding_rate : float
-        Per day of NAV, per unit of traded notional, per 8 hours of notional.
+    management_fee, trading_cost : float
+        Per day of NAV, per unit of traded notional.
+    funding_rate, interest_rate : float or sequence of float
+        Per 8 hours of notional; per year on the cash balance (borrowed cash pays it,
+        cash held earns it). One number, or one value per step of the market.
     name : str
 
     Notes
     -----
-    Between trades, fixed units: :math:`V' = V (1 + \\ell r)`. The controls act only
+    Between trades, fixed units: :math:`V' = V (1 + \\ell r)`. Policy retargets happen at
+    closes; the leverage cap (leverage reaching ``max_leverage + tolerance``) and the
+    circuit breaker act inside the bar where the price reaches them. The controls act only
     *after* a move: a single step falling more than :math:`1/\\ell` still takes NAV to
     zero (recorded as a wipe-out event), and a smaller gap is a loss of :math:`\\ell r`
     that no control can undo. No liquidation does not mean no loss.
@@ -685,15 +732,13 @@ class SmartLeverage:
     cooldown_days: float = 1.0
     management_fee: float = 0.0
     trading_cost: float = 0.0
-    funding_rate: float = 0.0
+    funding_rate: float | tuple[float, ...] = 0.0
+    interest_rate: float | tuple[float, ...] = 0.0
     name: str = "Smart Leverage"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.policy, (BandPolicy, VolatilityTarget, TrendPolicy, CPPIPolicy)):
-            raise TypeError(
-                "policy must be BandPolicy, VolatilityTarget, TrendPolicy or CPPIPolicy, "
-                f"got {self.policy!r}"
-            )
+        if type(self.policy) not in POLICIES.values():
+            raise TypeError(f"policy must be one of {', '.join(POLICIES)}, got {self.policy!r}")
         check_choice("side", self.side, ("long", "short"))
         lo = check_real("min_leverage", self.min_leverage, low=0.0, high=20.0)
         hi = check_real("max_leverage", self.max_leverage, low=0.0, high=20.0, low_open=True)
@@ -717,7 +762,8 @@ class SmartLeverage:
         cd = check_real("cooldown_days", self.cooldown_days, low=0.0, high=365.0)
         object.__setattr__(self, "cooldown_days", cd)
         _check_fees(self, "management_fee", "trading_cost")
-        _check_funding(self)
+        _check_rate(self, "funding_rate", -0.05, 0.05)
+        _check_rate(self, "interest_rate", 0.0, 1.0)
         if isinstance(self.policy, BandPolicy):
             t = self.policy.target
             if not lo <= t <= hi:
@@ -730,251 +776,93 @@ class SmartLeverage:
     def sign(self) -> float:
         return 1.0 if self.side == "long" else -1.0
 
-    def _controller(self, paths: int, steps_per_day: int) -> _Controller:
-        return _SmartController(self, paths, steps_per_day)
+    def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
+        return _SmartRules(self, paths, steps_per_day, intrabar)
 
 
-class _SmartController(_Controller):
-    reason_codes = True
+class _SmartRules(Rules):
+    """The policy's target, clipped to the leverage range and capped by the breaker."""
 
-    def __init__(self, p: SmartLeverage, paths: int, steps_per_day: int) -> None:
-        self.p = p
-        s = p.sign
-        self.s = s
-        if isinstance(p.policy, TrendPolicy):
-            self.st = p.policy._start(paths, steps_per_day, s, p.min_leverage, p.max_leverage)
-        else:
-            self.st = p.policy._start(paths, steps_per_day, s)
-        self.lo, self.hi = p.min_leverage, p.max_leverage
-        self.initial = s * float(np.clip(self.st.initial, self.lo, self.hi))
+    wants_return = True
+
+    def __init__(self, p: SmartLeverage, paths: int, steps_per_day: int, intrabar: bool):
+        super().__init__(p)
+        self.p, self.sign = p, p.sign
+        self.lo, self.hi, self.tol = p.min_leverage, p.max_leverage, p.tolerance
+        self.policy = p.policy.start(paths, steps_per_day, p.sign, self.lo, self.hi)
+        self.band = self.policy.band
+        self.want = np.full(paths, min(max(self.policy.initial, self.lo), self.hi))
+        self.initial = self.sign * float(self.want[0])
         self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
-        self.block_rows = self.every if 0 < self.every <= 128 else 0
-        self.cb = p.circuit_breaker
         self.cool_steps = int(round(p.cooldown_days * steps_per_day))
-        self.until = np.full(paths, -1, dtype=np.int64)  # last step of each path's cool-down
+        self.until = np.full(paths, -1, dtype=np.int64)  # last step of each cool-down
         self.last_cool = -1
-        self._buf = Scratch().get  # scratch blocks reused from block to block
-        self.ahead = (0, 0)  # steps t0 .. t1 whose rows t0 + 1 .. t1 are prepared
-        self.tgt_w = self.pre_w = self.trips_w = self.adverse_w = None
-        self.caps_w: list[tuple[int, np.ndarray]] = []
-        # a policy whose target is a monotone function of a window it keeps (the
-        # volatility target: of the variance estimate) lets a block's trial be checked
-        # path by path from ranges first (see _need_by_range)
-        self.monotone = self.st.kind == "market" and getattr(self.st, "monotone", False)
-        self.sparse = False  # the last need() answered by ranges
-        self.tripped = None
-
-    def start_block(self, t0, k, s, s_prev):
-        if t0 >= self.ahead[1]:  # a new market window
-            self._look_ahead(t0, s, s_prev)
-        a, b = t0 - self.ahead[0], t0 - self.ahead[0] + k  # the block's rows in the window
-        self.tgt = None if self.tgt_w is None else self.tgt_w[a:b]
-        self.pre = None if self.pre_w is None else self.pre_w[a:b]
-        some = self.trips_w is not None and self.trips_w[a:b].any()
-        self.adverse = self.adverse_w[a:b] if some else None
-        self.caps = [(t - t0 - 1, cool) for t, cool in self.caps_w if t0 < t <= t0 + k]
-        self.sched = _schedule_rows(self.every, t0, k)
-        self._is_sched = _row_mask(self.sched, k)
-
-    def _look_ahead(self, t0, s, s_prev):
-        """Targets and breaker state of every row of a market window (they depend on
-        prices only), kept for the blocks in that window. For the volatility target the
-        window keeps the variance estimates and the range of its targets: targets are
-        worked out where they are needed (see :meth:`_need_by_range`)."""
-        L, P = s.shape
-        self.ahead = (t0, t0 + L)
-        r = self._buf("r", (L, P))
-        np.divide(s, s_prev, out=r)
-        r -= 1.0
-        self.tgt_w = self.pre_w = None
-        if self.monotone:  # targets from the window when needed (see _targets)
-            self.pre_w = self.st.block_pre(r, self._buf("tgt", (L, P)))
-            # the range of the window's targets, as a centre and the room left in the
-            # tolerance around it (see _need_by_range)
-            x = self._buf("xw", (2, P))
-            self.pre_w.min(axis=0, out=x[0])  # the smallest estimate: the largest target
-            self.pre_w.max(axis=0, out=x[1])
-            t = self._targets(x, 0, None, caps=False)
-            self.t_mid = t[0] + t[1]
-            self.t_mid *= 0.5
-            self.t_room = np.subtract(t[0], t[1], out=t[1])
-            np.abs(self.t_room, out=self.t_room)
-            self.t_room *= -0.5
-            self.t_room += self.p.tolerance + EDGE - 1e-9
-        elif self.st.kind == "market":
-            self.tgt_w = self.st.block(r, self._buf("tgt", (L, P)))
-            _clip(self.tgt_w, self.lo, self.hi)
-        # circuit breaker: an adverse step return of at least cb trips it; it caps the
-        # target from that step to cool_steps steps later (prices only, so known ahead)
-        self.adverse_w = self.trips_w = None
-        self.caps_w = []  # (step, paths cooling down at that step)
-        if self.cb is not None:
-            cb = self.cb - 1e-12  # an exact 10 % fall in floating point trips a 10 % breaker
-            # rows with a trip first (a reduction), the paths that tripped only then
-            trips = r.min(axis=1) <= -cb if self.s > 0 else r.max(axis=1) >= cb
-            adverse = None
-            if trips.any():
-                adverse = (r <= -cb) if self.s > 0 else (r >= cb)
-                self.adverse_w, self.trips_w = adverse, trips
-            elif self.last_cool <= t0:
-                trips = None  # no trip and no cool-down in this window
-            for j in range(L if trips is not None else 0):
-                t = t0 + 1 + j
-                if trips[j]:
-                    np.maximum(
-                        self.until, np.where(adverse[j], t + self.cool_steps, -1), out=self.until
-                    )
-                    self.last_cool = max(self.last_cool, t + self.cool_steps)
-                if t <= self.last_cool:
-                    self.caps_w.append((t, self.until >= t))
-            if self.tgt_w is not None:
-                bl = self.p.breaker_leverage
-                for t, cool in self.caps_w:
-                    row = self.tgt_w[t - t0 - 1]
-                    np.minimum(row, bl, out=row, where=cool)
-        if self.tgt_w is not None and self.s < 0:
-            np.negative(self.tgt_w, out=self.tgt_w)  # signed targets: no abs() of leverage
-
-    def _targets(self, x, r0, cols, caps=True):
-        """Signed targets of rows ``r0..`` of the block for columns ``cols`` (``None``: all)
-        from the policy's window values ``x`` of those rows and columns, written into
-        ``x``: clipped to the leverage range and capped where the breaker cools down."""
-        tgt = self.st.target(x, out=x)
-        _clip(tgt, self.lo, self.hi)
-        return self._cap_and_sign(tgt, r0, cols, caps)
-
-    def _cap_and_sign(self, tgt, r0, cols, caps=True):
-        """Targets (magnitudes) capped on the rows where the breaker cools down, then
-        signed; in place."""
-        bl = self.p.breaker_leverage
-        for j, cool in self.caps if caps else ():
-            if j >= r0:
-                where = cool if cols is None else cool[cols]
-                np.minimum(tgt[j - r0], bl, out=tgt[j - r0], where=where)
-        if self.s < 0:
-            np.negative(tgt, out=tgt)
-        return tgt
-
-    def _need_by_range(self, nav, n, fixed):
-        """The first trial's trades from ranges: ``(columns, first rows)``.
-
-        Between trades a path's leverage ``n / nav = u S / (c + u S)`` is monotone in the
-        price, so over the block it lies between its values at the lowest and highest
-        price, and the targets of the market window lie between those of its largest and
-        smallest variance estimate (worked out once per window). A path whose leverage
-        stays within the tolerance of every target in that range cannot trade in the
-        block (a margin of 1e-9 covers rounding) and is not looked at row by row: only the
-        other paths, a few per cent of them on short blocks, are. This spares the square
-        root and the comparison of every row.
-        """
-        s_r, u, c, lo_s, hi_s = fixed
-        P = nav.shape[1]
-        e = self._buf("er", (2, P))
-        np.multiply(lo_s, u, out=e[0])
-        np.multiply(hi_s, u, out=e[1])
-        v = self._buf("vr", (2, P))
-        np.add(e, c, out=v)
-        np.divide(e, v, out=e)  # leverage at the lowest and highest price
-        e -= self.t_mid
-        np.abs(e, out=e)
-        ok = e <= self.t_room
-        ok &= v > 0.0  # no pole in between
-        unc = np.flatnonzero(~(ok[0] & ok[1]))  # paths that might trade
-        uu = u[unc]
-        if not uu.all():  # less the closed ones (no units, no cash: NAV 0, never trading)
-            unc = unc[(uu != 0.0) | (c[unc] != 0.0)]
-        self.sparse = True
-        self.nav_t, self.n_t = nav, n
-        if not unc.size:
-            return unc, unc
-        # row by row for those paths only, with the same operations as a full trial
-        ns = np.take(s_r, unc, axis=1)
-        ns *= u[unc]
-        vs = ns + c[unc]
-        lev = np.divide(ns, vs, out=ns)
-        tgt = self._targets(np.take(self.pre, unc, axis=1), 0, unc)
-        gap = np.subtract(lev, tgt, out=lev)
-        np.abs(gap, out=gap)
-        hit, first = _first_rows(gap > self.p.tolerance + EDGE)
-        return unc[hit], first
-
-    def need(self, cols, r0, active, nav, n, fixed=None):
-        p = self.p
-        full = cols is None
-        self.r0 = r0
-        self.sparse = False
-        kind = self.st.kind
-        if (
-            self.monotone
-            and full
-            and fixed is not None
-            and nav.shape[0] > 1
-            and self.adverse is None
-            and not self.sched
-            and not self.caps
-        ):
-            return self._need_by_range(nav, n, fixed)
-        lev = np.divide(n, nav, out=self._buf("lev", nav.shape) if full else None)  # signed
-        if self.monotone:
-            if full:
-                x = self._buf("tgtb", nav.shape)
-                np.copyto(x, self.pre)
+        self.breaker_at_close = not intrabar and p.circuit_breaker is not None
+        if intrabar:  # levels inside the bar: the cap, a band policy's band, the breaker
+            if self.band is None:
+                self.above = self.hi + self.tol + EDGE
             else:
-                x = np.take(self.pre[r0:], cols, axis=1)
-            tgt = self._targets(x, r0, cols)
-        elif kind == "market":
-            tgt = self.tgt if full else np.take(self.tgt[r0:], cols, axis=1)
-        else:
-            if kind == "band":
-                tgt = np.full(nav.shape, float(np.clip(self.st.initial, self.lo, self.hi)))
+                self.above = min(self.band[1], self.hi) + EDGE
+                self.below = self.band[0] - EDGE
+            self.stop = p.circuit_breaker
+
+    def _cap(self, want: np.ndarray, t: int) -> np.ndarray:
+        """The breaker's ceiling on paths still cooling down at step ``t``."""
+        if self.last_cool >= t:
+            np.minimum(want, self.p.breaker_leverage, out=want, where=self.until >= t)
+        return want
+
+    def fill(self, kind, paths, t):
+        if kind == "stop":
+            self.until[paths] = t + self.cool_steps
+            self.last_cool = max(self.last_cool, t + self.cool_steps)
+            return self.sign * np.minimum(self.want[paths], self.p.breaker_leverage), BREAKER
+        if kind == "above":
+            return self.sign * self.want[paths], BAND if self.band is not None else CAP
+        return self.sign * self.want[paths], BAND
+
+    def close(self, t, ret, nav, notional):
+        s = self.sign
+        want = self.policy.target(ret, nav)
+        np.clip(want, self.lo, self.hi, out=self.want)
+        tripped = None
+        if self.breaker_at_close:
+            # an exact 10 % fall in floating point trips a 10 % breaker
+            tripped = s * ret <= -self.p.circuit_breaker + 1e-12
+            if tripped.any():
+                self.until[tripped] = t + self.cool_steps
+                self.last_cool = max(self.last_cool, t + self.cool_steps)
+                tripped &= nav > 0
             else:
-                tgt = self.st.nav_target(cols, active, nav)
-                _clip(tgt, self.lo, self.hi)
-            self._cap_and_sign(tgt, r0, cols)
-        if kind == "band":
-            blo, bhi = self.st.band
-            mag = lev if self.s > 0 else -lev
-            need = (mag < blo - EDGE) | (mag > bhi + EDGE)
+                tripped = None
+        want = self._cap(self.want, t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lev = notional / nav  # signed; NaN on dead paths, which never trade
+        if self.band is not None:
+            mag = lev if s > 0 else -lev
+            need = (mag < self.band[0] - EDGE) | (mag > self.band[1] + EDGE)
             need |= mag > self.hi + EDGE
         else:
-            gap = np.subtract(lev, tgt, out=self._buf("gap", nav.shape) if full else None)
-            np.abs(gap, out=gap)
-            need = gap > p.tolerance + EDGE
-        self.tripped = None
-        if self.adverse is not None:
-            adv = self.adverse if full else np.take(self.adverse[r0:], cols, axis=1)
-            self.tripped = adv & (nav > 0)
-            need |= self.tripped
-        for j in self.sched:
-            if j >= r0:
-                np.greater(nav[j - r0], 0.0, out=need[j - r0])
-        self.lev, self.tgt_trial = lev, tgt
-        return need
-
-    def trade(self, which, row):
-        if self.sparse:  # answered by ranges: from the first trial's values at those points
-            tgt = self._targets(np.array(self.pre[row, which], dtype=float), 0, None)
-        else:
-            tgt = self.tgt_trial[row, which]
-        if not self.want_reasons:
-            return tgt, None
-        if self.sparse:
-            lev = self.n_t[row, which] / self.nav_t[row, which]
-        else:
-            lev = self.lev[row, which]
-        usual = BAND if self.st.kind == "band" else POLICY
-        why = np.where(self.s * lev > self.hi + self.p.tolerance, np.int8(CAP), np.int8(usual))
-        if self.sched:
-            why[self._is_sched[row + self.r0]] = SCHEDULE
-        if not self.sparse and self.tripped is not None:
-            why[self.tripped[row, which]] = BREAKER
-        return tgt, why
-
-    def commit(self, cols, last_row):
-        self.st.commit(cols, last_row)
+            gap = np.abs(lev - s * want)
+            need = gap > self.tol + EDGE
+        scheduled = self.every and t % self.every == 0
+        if scheduled:
+            need |= nav > 0
+        if tripped is not None:
+            need |= tripped
+        paths = np.flatnonzero(need)
+        if not paths.size:
+            return None
+        usual = BAND if self.band is not None else POLICY
+        why = np.where(s * lev[paths] > self.hi + self.tol, np.int8(CAP), np.int8(usual))
+        if scheduled:
+            why[:] = SCHEDULE
+        if tripped is not None:
+            why[tripped[paths]] = BREAKER
+        return paths, s * want[paths], why
 
 
-# -------------------------------------------------------------- StructuredLeverage
+@register
 @dataclass(frozen=True)
 class StructuredLeverage:
     """The fixed-term product some exchanges sell as "Smart Leverage" (Bybit 2024, Gate 2025).
@@ -989,7 +877,7 @@ class StructuredLeverage:
     Parameters
     ----------
     leverage : float
-        The multiplier :math:`L` (> 1).
+        The multiplier :math:`L`, in (1, 200] (Bybit offers up to 200x).
     term_days : float
         Time to settlement in days.
     breakeven : float or None
@@ -1029,7 +917,7 @@ class StructuredLeverage:
     name: str = "Structured"
 
     def __post_init__(self) -> None:
-        check_real("leverage", self.leverage, low=1.0, high=100.0, low_open=True)
+        check_real("leverage", self.leverage, low=1.0, high=200.0, low_open=True)
         check_real("term_days", self.term_days, low=0.0, high=3650.0, low_open=True)
         check_real("sigma", self.sigma, low=0.0, high=10.0, low_open=True)
         check_choice("side", self.side, ("long", "short"))
@@ -1053,3 +941,86 @@ class StructuredLeverage:
     def relative_breakeven(self) -> float:
         """The breakeven used: the given one, or the fair one."""
         return self.fair_breakeven() if self.breakeven is None else float(self.breakeven)
+
+    def run(self, market, history: bool = True):
+        """Value the product on every path of ``market`` (it does not step: it settles)."""
+        from .result import Result, _Stats
+        from .theory import black_scholes_call, black_scholes_put
+
+        p = self
+        spd = market.steps_per_day
+        term = int(round(p.term_days * spd))
+        if term < 1 or term > market.steps:
+            raise ValueError(
+                f"term_days x steps_per_day must be between 1 and the market's {market.steps} "
+                f"steps, got {p.term_days:g} x {spd} = {p.term_days * spd:g}"
+            )
+        prices = market.prices
+        P = prices.shape[0]
+        s0 = prices[:, :1]
+        x = prices / s0
+        L = p.leverage
+        B = p.relative_breakeven()
+        window = max(1, int(round(p.settlement_minutes * spd / 1440.0)))
+        settle = x[:, term - window + 1 : term + 1].mean(axis=1)
+        if p.side == "long":
+            payoff = np.maximum(1.0 + L * (settle - B) / B, 0.0)
+        else:
+            payoff = np.maximum(1.0 + L * (B - settle) / B, 0.0)
+        # mark-to-model value before expiry
+        tau = (term - np.arange(term)) / (365.0 * spd)
+        xs = x[:, :term]
+        if p.side == "long":
+            k = B * (1.0 - 1.0 / L)
+            opt = black_scholes_call(xs, k, p.sigma, tau[None, :])
+        else:
+            k = B * (1.0 + 1.0 / L)
+            opt = black_scholes_put(xs, k, p.sigma, tau[None, :])
+        value = L / B * opt
+        # the price paid at entry is 1: show the value relative to it from the first step on
+        nav = np.empty_like(x)
+        nav[:, 0] = 1.0
+        nav[:, 1:term] = value[:, 1:]
+        nav[:, term:] = payoff[:, None]
+        nav = np.maximum(nav, 0.0)
+        # effective leverage = delta * S / V, by a central difference of the option value
+        h = 1e-4
+        if p.side == "long":
+            up = black_scholes_call(xs * (1 + h), k, p.sigma, tau[None, :])
+            dn = black_scholes_call(xs * (1 - h), k, p.sigma, tau[None, :])
+        else:
+            up = black_scholes_put(xs * (1 + h), k, p.sigma, tau[None, :])
+            dn = black_scholes_put(xs * (1 - h), k, p.sigma, tau[None, :])
+        delta_s = (up - dn) / (2 * h)
+        lev = np.zeros_like(x)
+        lev[:, :term] = np.divide(delta_s, opt, out=np.zeros_like(opt), where=opt > 1e-12)
+        stats = _Stats(P, spd)
+        stats.add(np.ascontiguousarray(nav.T), np.ascontiguousarray((lev * nav).T), True)
+        z = np.zeros(P)
+        wiped = payoff <= 0
+        return Result(
+            product=p,
+            market_name=market.name,
+            steps_per_day=spd,
+            days=market.days,
+            nav=nav if history else None,
+            leverage=lev if history else None,
+            reason=None,
+            final_nav=nav[:, -1].copy(),
+            rebalances=np.zeros(P, dtype=np.int64),
+            liquidated=np.zeros(P, dtype=bool),
+            wiped_out=wiped,
+            event_step=np.where(wiped, term, -1),
+            fees_paid=z,
+            funding_paid=z.copy(),
+            trading_costs=z.copy(),
+            **stats.finish(),
+            max_drawdown=_drawdown(nav),
+        )
+
+
+def _drawdown(nav: np.ndarray) -> np.ndarray:
+    """Largest peak-to-trough fall of each row of ``nav`` (paths, time)."""
+    ratio = np.maximum.accumulate(nav, axis=1)
+    np.divide(nav, ratio, out=ratio)
+    return np.clip(1.0 - ratio.min(axis=1), 0.0, 1.0)

@@ -28,7 +28,7 @@ METRICS: dict[str, str] = {
     "leverage_min": "smallest realised leverage seen on any path",
     "leverage_max": "largest realised leverage seen on any path",
     "rebalances": "mean number of trades per path",
-    "costs": "mean fees + funding + trading costs paid per path (fraction of start NAV)",
+    "costs": "mean fees + funding + interest + trading costs paid per path (fraction of start NAV)",
     "liquidated": "share of paths liquidated (margin products)",
     "wiped_out": "share of paths whose NAV reached zero without liquidation",
 }
@@ -63,6 +63,9 @@ class Result:
         Step of the liquidation or wipe-out, -1 when none.
     fees_paid, funding_paid, trading_costs : ndarray
         Totals per path in units of the starting NAV (funding can be negative: received).
+        Fees include a perpetual's taker fees and a token's subscription and redemption.
+    interest_paid : ndarray or None
+        Interest paid on borrowed cash less interest earned on cash held, per path.
     max_drawdown : ndarray
         Largest peak-to-trough fall of NAV per path, a fraction in [0, 1].
     volatility : ndarray
@@ -88,6 +91,7 @@ class Result:
     leverage_mean: np.ndarray
     leverage_min: np.ndarray
     leverage_max: np.ndarray
+    interest_paid: np.ndarray | None = None
     nav: np.ndarray | None = None
     leverage: np.ndarray | None = None
     reason: np.ndarray | None = None
@@ -108,8 +112,9 @@ class Result:
 
     @property
     def costs(self) -> np.ndarray:
-        """Fees + funding + trading costs per path."""
-        return self.fees_paid + self.funding_paid + self.trading_costs
+        """Fees + funding + interest + trading costs per path."""
+        interest = 0.0 if self.interest_paid is None else self.interest_paid
+        return self.fees_paid + self.funding_paid + interest + self.trading_costs
 
     @property
     def time_days(self) -> np.ndarray:
@@ -160,11 +165,11 @@ class Result:
 
 
 class _Stats:
-    """Per-path statistics folded in block by block from time-major NAV and notional rows."""
+    """Per-path statistics folded in span by span from time-major NAV and notional rows."""
 
     def __init__(self, paths: int, steps_per_day: int, sign: float = 0.0) -> None:
         self.sign = sign  # +1 or -1 when every notional has that sign (no abs() needed)
-        self.s1 = np.zeros(paths)  # sum of gross NAV step ratios
+        self.s1 = np.zeros(paths)  # sum of NAV step returns
         self.s2 = np.zeros(paths)  # sum of their squares
         self.count_r = np.zeros(paths)
         self.lev_sum = np.zeros(paths)
@@ -175,26 +180,10 @@ class _Stats:
         self.first = True
         self._scratch = Scratch()
 
-    def add(
-        self,
-        nav: np.ndarray,
-        notional: np.ndarray,
-        some_dead: bool,
-        *,
-        exact: np.ndarray | None = None,
-        cash=None,
-        low=None,
-        top=None,
-    ) -> None:
-        """Fold rows ``(k, paths)`` in; row 0 overlaps the previous block's last row.
-
-        With ``exact`` (indices of the paths that traded in the block), every other path
-        held fixed units and cash ``cash``, so its leverage :math:`1 - c / V` takes its
-        extreme values at the block's lowest and highest NAV (``low``, ``top``) and only
-        the ``exact`` paths need a search over rows.
-        """
+    def add(self, nav: np.ndarray, notional: np.ndarray, some_dead: bool) -> None:
+        """Fold rows ``(k + 1, paths)`` in; row 0 overlaps the previous span's last row."""
         k = nav.shape[0] - 1
-        if self.first:  # the first block's row 0 (the start) counts for leverage too
+        if self.first:  # the first span's row 0 (the start) counts for leverage too
             cur_nav, cur_n = nav, notional
         else:
             cur_nav, cur_n = nav[1:], notional[1:]
@@ -205,12 +194,10 @@ class _Stats:
         lev = self._scratch.get("lev", cur_nav.shape, order)
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(nav[1:], nav[:-1], out=g)
+            g -= 1.0  # net returns: their variance loses nothing to cancellation
             np.divide(cur_n, cur_nav, out=lev)
         if not self.sign:
             np.abs(lev, out=lev)
-        if exact is not None and not self.first and not some_dead and self.sign:
-            self._add_fixed(g, lev, k, exact, cash, low, top)
-            return
         self.first = False
         if some_dead:
             ok = np.isfinite(g)
@@ -236,27 +223,6 @@ class _Stats:
         self.lev_sum += lev.sum(axis=0)
         np.minimum(self.lev_min, lev_for_min.min(axis=0), out=self.lev_min)
         np.maximum(self.lev_max, lev.max(axis=0), out=self.lev_max)
-
-    def _add_fixed(self, g, lev, k, exact, cash, low, top) -> None:
-        self.count_r += k
-        self.lev_count += lev.shape[0]
-        self.s1 += g.sum(axis=0)
-        self.s2 += np.einsum("ij,ij->j", g, g)
-        a = 1.0 - cash / low
-        b = 1.0 - cash / top
-        lo = np.minimum(a, b)
-        hi = np.maximum(a, b)
-        if exact.size:
-            sub = np.take(lev, exact, axis=1)
-            lo[exact] = sub.min(axis=0)
-            hi[exact] = sub.max(axis=0)
-        if self.sign < 0:  # magnitudes of negative leverage
-            self.lev_sum -= lev.sum(axis=0)
-            lo, hi = -hi, -lo
-        else:
-            self.lev_sum += lev.sum(axis=0)
-        np.minimum(self.lev_min, lo, out=self.lev_min)
-        np.maximum(self.lev_max, hi, out=self.lev_max)
 
     def finish(self) -> dict[str, np.ndarray]:
         n = np.maximum(self.count_r, 1)
