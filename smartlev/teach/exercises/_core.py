@@ -945,6 +945,7 @@ class NumericQuestion(Question):
                     f"expected must be a finite number or a callable, got {expected!r}"
                 )
         self._expected = expected
+        self.computed = callable(expected)  # True when the right answer comes from a function
         self.rtol = float(rtol)
         self.atol = float(atol)
         self._diagnoses: Any = None
