@@ -774,6 +774,7 @@ def test_answer_box_starts_from_the_answer_in_code(q1):
     ns = _notebook({"q1": q1, "answer_1": RIGHT}, "box = q1.widget()")
     inp, button, feedback = _parts(ns["box"])
     assert inp.value == pytest.approx(RIGHT)
+    assert "Your <code>answer_1</code> is in the box" in feedback.value
     button.click()  # nothing typed: the number from the code is checked
     assert feedback.value.startswith("Correct")
 

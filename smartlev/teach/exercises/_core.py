@@ -644,12 +644,13 @@ class Question:
 
         namespace = _caller_globals() if self.var else None
         inp = None
+        from_code = False
         if value is None and namespace is not None:
             current = namespace.get(self.var, _UNDEFINED)
             if current is not _UNDEFINED and not _is_placeholder(current):
                 try:  # an answer the input cannot show (text in a number box) is left out
                     inp = self._input_widget(current, description)
-                    value = current
+                    value, from_code = current, True
                 except Exception:  # noqa: BLE001
                     inp = None
         if inp is None:
@@ -659,6 +660,8 @@ class Question:
         button.add_class("sl-check")
         first = self._fb(NOT_ATTEMPTED, "enter your answer, then press Check.")
         feedback = widgets.HTML(value=f"{first.label}: {_inline_html(first.message)}")
+        if from_code:
+            feedback.value = _inline_html(f"Your `{self.var}` is in the box: press Check.")
         feedback.style.text_color = _COLOURS[NOT_ATTEMPTED]
         feedback.add_class("sl-feedback")
         children = [inp, button, feedback]
