@@ -1,9 +1,12 @@
 """A small solution notebook laid out like the course's, and variants of it, for the tests.
 
-The layout is the one every ``solutions/NN_topic.ipynb`` follows: a locked setup cell
-that creates the questions, then per exercise a statement, a solution cell
-(nbgrader ``solution``), a check cell (nbgrader ``grade``, locked, with points, hidden
-tests between markers) and a plain cell with the hint and solution calls commented out.
+The layout is the one every ``solutions/NN_topic.ipynb`` follows: a locked setup cell,
+then per exercise a statement, a solution cell (nbgrader ``solution``; the learner's
+placeholder ``____`` outside the markers), a check cell (nbgrader ``grade``, locked, with
+points, hidden tests between markers) and a plain cell with the hint and solution calls
+commented out. The course's setup cells only import their questions from
+``smartlev.teach.exercises.exNN``; this demo creates its questions in the setup cell, so
+that the tests of the machinery do not depend on the course's questions.
 """
 
 from __future__ import annotations
@@ -72,7 +75,8 @@ def token_nav(daily_returns, leverage, fee=0.0):
     for r in daily_returns:
         nav *= (1 + leverage * r) * (1 - fee)
     return nav
-    ### END SOLUTION"""
+    ### END SOLUTION
+    return ____"""
 ANSWER_3 = "answer_3 = 1 / 3"
 ANSWER_4 = 'answer_4 = "b"'
 
@@ -92,8 +96,12 @@ def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=No
 
 
 def solution_cell(code: str, grade_id: str):
-    """A solution cell; code without markers is put between solution markers whole."""
-    src = code if "BEGIN SOLUTION" in code else f"### BEGIN SOLUTION\n{code}\n### END SOLUTION"
+    """A solution cell; code without markers is put between solution markers whole, after
+    the placeholder line ``grade_id = ____`` the learner's version keeps."""
+    if "BEGIN SOLUTION" in code:
+        src = code
+    else:
+        src = f"{grade_id} = ____\n### BEGIN SOLUTION\n{code}\n### END SOLUTION"
     return new_code_cell(src, metadata=_meta(grade_id, solution=True))
 
 

@@ -1,10 +1,16 @@
-"""The checkers themselves: right answers, typical wrong answers, placeholders, errors."""
+"""The checkers themselves (right answers, typical wrong answers, placeholders, errors), the
+exercise-set modules, and the learner's notebooks: no solution, expected value, reference
+implementation or right choice in them."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import json
 import re
 import time
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -21,6 +27,7 @@ from smartlev.teach.exercises import (
     NumericQuestion,
     Offset,
     ____,
+    _core,
     widget_answer,
 )
 
@@ -242,7 +249,7 @@ def test_no_hints_and_default_solutions(capsys):
 def test_solution_shows_markdown(q1, capsys):
     q1.solution()
     assert capsys.readouterr().out.startswith("**Solution:** `(1.3 * 0.999)")
-    doc = ex._Doc("**x**")
+    doc = _core._Doc("**x**")
     assert doc._repr_markdown_() == "**x**"
 
 
@@ -288,7 +295,7 @@ def test_function_not_attempted_states(q2):
 
     assert q2.evaluate(stub).status == ex.NOT_ATTEMPTED
     assert q2.evaluate(____).status == ex.NOT_ATTEMPTED
-    assert q2.evaluate(ex._UNDEFINED).status == ex.NOT_ATTEMPTED
+    assert q2.evaluate(_core._UNDEFINED).status == ex.NOT_ATTEMPTED
 
 
 def test_function_exceptions_and_wrong_types(q2):
@@ -697,3 +704,249 @@ def test_solution_notebook_questions(path, monkeypatch):
         if q.var is None:
             problems.append(f"{var}: give it var= so that smartlev.teach.grade can read the answer")
     assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------- computed on first check
+
+
+def test_wrong_answers_and_diagnoses_can_be_computed_on_the_first_check():
+    calls = []
+
+    def wrong():
+        calls.append("wrong")
+        return {0.5: "that is half of it"}
+
+    def diagnoses():
+        calls.append("diagnoses")
+        return [Factor(3, "L")]
+
+    q = NumericQuestion("lz", expected=lambda: 1.0, wrong_answers=wrong, diagnoses=diagnoses)
+    assert calls == []  # nothing is simulated when the question is created
+    assert "that is half of it" in q.evaluate(0.5).message
+    assert "factor of L" in q.evaluate(3.0).message
+    assert calls == ["wrong", "diagnoses"]  # and only once
+    assert q.self_test() == []
+    bad = NumericQuestion("lzb", expected=1.0, wrong_answers=lambda: {0.5: 3})
+    with pytest.raises(TypeError, match="wrong_answers reasons must be strings"):
+        bad.evaluate(0.5)
+
+
+def test_right_choice_can_be_computed_on_the_first_check():
+    calls = []
+
+    def right():
+        calls.append(1)
+        return "c"
+
+    q = ChoiceQuestion("lc", ["x", "y", "z"], answer=right, points=0)
+    assert calls == []
+    assert q.evaluate("c").correct and not q.evaluate("a").correct
+    assert calls == [1] and q.answer == {"c"} and not q.multiple
+    assert q.self_test() == []
+    multi = ChoiceQuestion("lm", ["x", "y", "z"], answer=lambda: {"a", "c"}, points=0)
+    assert multi.evaluate("a, c").correct and multi.multiple
+    assert "missed at least one" in multi.evaluate("a").message
+    bad = ChoiceQuestion("lb", ["x", "y"], answer=lambda: "q", points=0)
+    with pytest.raises(ValueError, match="answer must be one or more of the keys"):
+        bad.evaluate("a")
+
+
+def test_function_still_returning_the_placeholder_is_not_attempted(q2):
+    def stub(target_vol, vol, cap=4.0):
+        # YOUR CODE HERE
+        return ____
+
+    fb = q2.evaluate(stub)
+    assert fb.status == ex.NOT_ATTEMPTED
+    assert "still returns the placeholder ____" in fb.message
+
+
+# --------------------------------------------------------------------- the answer box, once
+
+
+def _notebook(namespace: dict, code: str) -> dict:
+    """Run ``code`` the way a notebook cell runs: its globals are the notebook's."""
+    exec(compile(code, "<cell>", "exec"), namespace)  # noqa: S102 - test code
+    return namespace
+
+
+def test_answer_box_starts_from_the_answer_in_code(q1):
+    ns = _notebook({"q1": q1, "answer_1": RIGHT}, "box = q1.widget()")
+    inp, button, feedback = _parts(ns["box"])
+    assert inp.value == pytest.approx(RIGHT)
+    assert "Your <code>answer_1</code> is in the box" in feedback.value
+    button.click()  # nothing typed: the number from the code is checked
+    assert feedback.value.startswith("Correct")
+
+
+def test_number_checked_in_the_box_is_the_answer(q1):
+    ns = _notebook({"q1": q1, "answer_1": ____}, "box = q1.widget()")
+    inp, button, feedback = _parts(ns["box"])
+    assert inp.value == 0.0
+    button.click()
+    assert feedback.value.startswith("Not attempted") and ns["answer_1"] is ____
+    inp.value = -RIGHT
+    button.click()
+    assert feedback.value.startswith("Not yet") and ns["answer_1"] == -RIGHT
+    inp.value = RIGHT
+    button.click()
+    assert ns["answer_1"] == RIGHT
+    _notebook(ns, "q1.check()")  # the check cell below reads it: typed once
+    assert q1.last.correct
+
+
+def test_choice_box_starts_from_the_answer_in_code_and_stores_the_pick(q4):
+    ns = _notebook({"q4": q4, "answer_4": "b"}, "box = q4.widget()")
+    inp, button, feedback = _parts(ns["box"])
+    assert inp.value == "b"
+    ns = _notebook({"q4": q4, "answer_4": "not a key"}, "box = q4.widget()")
+    inp, button, feedback = _parts(ns["box"])
+    assert inp.value is None  # what the box cannot show is left out
+    inp.value = "a"
+    button.click()
+    assert ns["answer_4"] == "a" and feedback.value.startswith("Not yet")
+
+
+# --------------------------------------------------------------------- the exercise sets
+
+EXERCISES = sorted((REPO / "exercises").glob("*.ipynb"))
+SETS = {
+    p.name[:2]: importlib.import_module(f"smartlev.teach.exercises.ex{p.name[:2]}")
+    for p in SOLUTIONS
+}
+
+
+def _questions(module) -> dict:
+    return {k: v for k, v in vars(module).items() if isinstance(v, ex.Question)}
+
+
+def _lines(source: str) -> list[str]:
+    return [line.strip() for line in source.splitlines() if line.strip()]
+
+
+def _split_regions(source: str) -> tuple[list[str], list[str]]:
+    """Lines inside solution or hidden-test markers, and the other lines."""
+    inside, outside, depth = [], [], 0
+    for line in _lines(source):
+        if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+            depth += 1
+        elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+            depth -= 1
+        else:
+            (inside if depth else outside).append(line)
+    return inside, outside
+
+
+def test_every_solution_notebook_has_its_exercise_set():
+    assert sorted(SETS) == [f"{i:02d}" for i in range(1, 10)]
+    assert [f"ex{k}" for k in sorted(SETS)] == list(ex.SETS)
+    for key, module in SETS.items():
+        assert {"____", "q1", "q2", "q3", "q4"} <= set(module.__all__), key
+        assert set(module.__all__) <= set(vars(module)), key
+        for name, q in _questions(module).items():
+            assert q.name == name, f"ex{key}.{name} is question {q.name!r}"
+
+
+def test_expected_values_are_computed_not_written_down():
+    """So that they follow the engine when its defaults change."""
+    for key, module in SETS.items():
+        for name, q in _questions(module).items():
+            if isinstance(q, NumericQuestion):
+                assert q.computed, f"ex{key}.{name}: give expected as a function"
+
+
+def test_right_choices_are_spread_over_the_letters():
+    single = [
+        next(iter(q.answer))
+        for module in SETS.values()
+        for q in _questions(module).values()
+        if isinstance(q, ChoiceQuestion) and not q.multiple
+    ]
+    counts = Counter(single)
+    assert len(single) >= 7
+    assert set(counts) == {"a", "b", "c"}, counts
+    assert max(counts.values()) <= len(single) / 2, counts
+
+
+def _listed_choices(markdown: str) -> dict[str, str]:
+    items: dict[str, list[str]] = {}
+    key = None
+    for line in markdown.splitlines():
+        m = re.match(r"- \*\*(\w)\*\* (.*)", line)
+        if m:
+            key = m.group(1)
+            items[key] = [m.group(2)]
+        elif key and line.startswith("  "):
+            items[key].append(line.strip())
+        else:
+            key = None
+    return {k: " ".join(v).rstrip(".") for k, v in items.items()}
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=[p.name for p in SOLUTIONS])
+def test_statements_list_the_choices_of_the_question(path):
+    """The options shown in a choice exercise are the question's, in the same order."""
+    nb = nbformat.read(path, as_version=4)
+    for name, q in _questions(SETS[path.name[:2]]).items():
+        if not isinstance(q, ChoiceQuestion):
+            continue
+        i = next(i for i, c in enumerate(nb.cells) if _grade_id(c) == q.var)
+        statement = next(c for c in reversed(nb.cells[:i]) if c.cell_type == "markdown")
+        listed = _listed_choices(statement.source)
+        expected = {k: " ".join(v.split()) for k, v in q.choices.items()}
+        assert listed == expected, f"{path.name} {name}"
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=[p.name for p in EXERCISES])
+def test_exercise_notebook_imports_its_set_and_uses_placeholders(path):
+    nb = nbformat.read(path, as_version=4)
+    setup = [c for c in nb.cells if _grade_id(c) == "setup"]
+    assert len(setup) == 1
+    assert f"from smartlev.teach.exercises.ex{path.name[:2]} import *" in setup[0].source
+    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(answers) >= 4
+    for cell in answers:
+        assert "____" in cell.source, cell.source
+        assert "NotImplementedError" not in cell.source
+    for cell in nb.cells:
+        assert "raises-exception" not in cell.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=[p.name for p in EXERCISES])
+def test_exercise_notebook_shows_no_solution(path):
+    """No code line of a learner's notebook is a line of a solution or hidden test, or of
+    the question module (expected values, reference functions, right choices); no string
+    in its code is a right choice and no number in it is an expected value."""
+    module = SETS[path.name[:2]]
+    solution = nbformat.read(REPO / "solutions" / path.name, as_version=4)
+    secret: set[str] = set()
+    public: set[str] = set()
+    for cell in solution.cells:
+        if cell.cell_type == "code":
+            inside, outside = _split_regions(cell.source)
+            secret.update(inside)
+            public.update(outside)
+    secret |= set(_lines(inspect.getsource(module))) - public
+    exercise = nbformat.read(path, as_version=4)
+    leaks, strings, numbers = [], set(), []
+    for cell in exercise.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not cell.outputs
+        leaks += [line for line in _lines(cell.source) if line in secret]
+        for word in ("Question(", "expected=", "answer=", "cases=", "BEGIN", "HIDDEN"):
+            if word in cell.source:
+                leaks.append(f"{word} in {cell.source[:60]!r}")
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value.strip().lower())
+            elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+                numbers.append(float(node.value))
+    assert not leaks, f"{path.name} shows lines of the solution or of the questions: {leaks}"
+    for name, q in _questions(module).items():
+        if isinstance(q, ChoiceQuestion):
+            right = {k.lower() for k in q.answer} | {q.choices[k].lower() for k in q.answer}
+            assert not strings & right, f"{path.name} {name}: the right choice is in the code"
+        elif isinstance(q, NumericQuestion):
+            close = [x for x in numbers if q.evaluate(x).correct]
+            assert not close, f"{path.name} {name}: the expected value is in the code"

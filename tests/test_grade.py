@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,14 @@ import pytest
 from smartlev.teach import grade
 from smartlev.teach.make_exercises import student_version
 
+REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 15  # seconds per notebook: ample for the demo, short for the endless loop
 
 RIGHT = {
     "answer_1": demo.ANSWER_1,
-    "token_nav": "\n".join(line for line in demo.FUNCTION_2.splitlines() if "###" not in line),
+    "token_nav": "\n".join(
+        line for line in demo.FUNCTION_2.splitlines() if "###" not in line and "____" not in line
+    ),
     "answer_3": demo.ANSWER_3,
     "answer_4": demo.ANSWER_4,
 }
@@ -286,3 +290,22 @@ def test_command_line_errors(tmp_path, capsys):
     out = tmp_path / "empty.csv"
     assert grade.main([str(tmp_path), "--csv", str(out), "--quiet"]) == 0
     assert out.read_text().strip() == ",".join(grade.COLUMNS)
+
+
+def test_course_notebooks_are_graded_from_their_question_modules(tmp_path):
+    """A learner's notebook only imports its questions (smartlev.teach.exercises.exNN): the
+    grader still sees every exercise, untouched placeholders are not attempted, the
+    solutions are right."""
+    name = "03_volatility_decay.ipynb"
+    for student, folder in (("untouched", "exercises"), ("solved", "solutions")):
+        (tmp_path / student).mkdir()
+        shutil.copy(REPO / folder / name, tmp_path / student / name)
+    rows = grade.grade_folder(tmp_path, timeout=120, progress=False)
+    status = {(r["student"], r["exercise"]): r["status"] for r in rows}
+    for q in ("q1", "q2", "q3", "q4"):
+        assert status[("untouched", q)] == "not attempted"
+        assert status[("solved", q)] == "correct"
+    totals = {
+        r["student"]: (r["points"], r["max_points"]) for r in rows if r["exercise"] == "TOTAL"
+    }
+    assert totals == {"untouched": ("0", "5"), "solved": ("5", "5")}

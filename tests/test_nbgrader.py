@@ -1,7 +1,8 @@
 """The solution notebooks are nbgrader source notebooks: a round trip through nbgrader itself.
 
 A temporary nbgrader course gets the demo notebook and every notebook of solutions/ as
-assignment ``ps1``; ``nbgrader generate_assignment`` makes the student version,
+assignment ``ps1``; ``nbgrader generate_assignment`` makes the student version (with
+``ClearSolutions.code_stub`` set to ours: the placeholders ``____`` are in the sources),
 ``nbgrader autograde`` grades three students: one hands in the untouched release, one
 the solutions, one the demo notebook as written by ``make exercises``. The solutions must get
 full marks, both untouched versions zero.
@@ -19,7 +20,7 @@ import exercise_notebooks as demo
 import nbformat
 import pytest
 
-from smartlev.teach.make_exercises import convert
+from smartlev.teach.make_exercises import CODE_STUB, convert
 
 pytest.importorskip(
     "nbgrader",
@@ -54,7 +55,8 @@ def course(tmp_path_factory):
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(root)!r}\n"
         "c.CourseDirectory.course_id = 'smartlev'\n"
-        "c.ExecutePreprocessor.timeout = 300\n",
+        "c.ExecutePreprocessor.timeout = 300\n"
+        f"c.ClearSolutions.code_stub = {{'python': {CODE_STUB!r}}}\n",
         encoding="utf-8",
     )
     source = root / "source" / "ps1"

@@ -11,13 +11,10 @@ nbgrader::
 What changes between a solution notebook and its exercise notebook:
 
 - in code cells, each region from a line containing ``BEGIN SOLUTION`` to a line
-  containing ``END SOLUTION`` becomes ``# YOUR CODE HERE`` / ``raise
-  NotImplementedError()``, indented like the ``BEGIN`` line (nbgrader's stub); in
-  Markdown cells it becomes ``YOUR ANSWER HERE``; a solution cell without markers is
-  replaced whole;
+  containing ``END SOLUTION`` becomes the comment ``# YOUR CODE HERE``, indented like the
+  ``BEGIN`` line; in Markdown cells it becomes ``YOUR ANSWER HERE``; a solution cell
+  without markers is replaced whole;
 - regions from ``BEGIN HIDDEN TESTS`` to ``END HIDDEN TESTS`` are removed;
-- cells holding a stub get the tag ``raises-exception`` (nbval and nbclient then accept
-  the ``NotImplementedError``);
 - every output and execution count is cleared (check cells of a solution notebook show
   the right answers), and so is the saved widget state;
 - nbgrader metadata, cell ids and everything else are kept; the file is written as
@@ -27,6 +24,26 @@ What changes between a solution notebook and its exercise notebook:
 The solution notebooks are checked first, with the rules nbgrader applies: solution
 markers only in solution cells, hidden tests only in grade cells, every nbgrader
 cell with a unique ``grade_id``, every grade cell with ``points``, ``schema_version`` 3.
+
+The placeholder a learner replaces is written in the solution notebook, outside the
+markers, so that nothing but the stub comment is generated::
+
+    answer_1 = ____                      def breakeven_rise(leverage, sigma, years):
+    ### BEGIN SOLUTION                       ### BEGIN SOLUTION
+    answer_1 = (1 + 3 * 0.1) ** 5 - 1        return np.exp(...) - 1
+    ### END SOLUTION                         ### END SOLUTION
+                                             return ____
+
+becomes ``answer_1 = ____`` / ``# YOUR CODE HERE`` and a function whose body is
+``# YOUR CODE HERE`` / ``return ____``: both are "not attempted" for the checks, and no
+cell raises. nbgrader writes the same release when its stub is set to the same comment
+(``c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}`` in
+``nbgrader_config.py``); with nbgrader's stock stub the release also raises
+``NotImplementedError`` there, which the checks count as not attempted too.
+
+The questions themselves (expected values, reference functions, right choices) are not
+in the notebooks at all: they live in :mod:`smartlev.teach.exercises` (``ex01`` ...
+``ex09``), which the setup cell imports.
 """
 
 from __future__ import annotations
@@ -54,8 +71,10 @@ __all__ = [
     "main",
 ]
 
-#: What a solution region of a code cell becomes (nbgrader's default for Python).
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+#: What a solution region of a code cell becomes (set nbgrader's
+#: ``ClearSolutions.code_stub`` to the same for an identical release). The placeholder
+#: ``____`` the learner replaces stands outside the markers in the solution notebook.
+CODE_STUB = "# YOUR CODE HERE"
 #: What a solution region of a Markdown cell becomes (nbgrader's default).
 TEXT_STUB = "YOUR ANSWER HERE"
 
@@ -198,15 +217,13 @@ def student_version(nb: Any, name: str = "notebook") -> Any:
     >>> meta = {"nbgrader": {"grade": False, "solution": True, "locked": False,
     ...                      "grade_id": "a1", "schema_version": 3, "task": False}}
     >>> cell = nbformat.v4.new_code_cell(
-    ...     "x = 1\\n### BEGIN SOLUTION\\nanswer = 2 * x\\n### END SOLUTION", metadata=meta)
+    ...     "answer = ____\\n### BEGIN SOLUTION\\nanswer = 2 * 3\\n### END SOLUTION",
+    ...     metadata=meta)
     >>> nb = nbformat.v4.new_notebook(cells=[cell])
     >>> out = student_version(nb)
     >>> print(out.cells[0].source)
-    x = 1
+    answer = ____
     # YOUR CODE HERE
-    raise NotImplementedError()
-    >>> out.cells[0].metadata["tags"]
-    ['raises-exception']
     """
     _validate(nb, name)
     out = nbformat.from_dict(json.loads(json.dumps(nb)))
@@ -222,11 +239,6 @@ def student_version(nb: Any, name: str = "notebook") -> Any:
                 source, replaced = stub, True
             source, _ = _replace_regions(source, BEGIN_HIDDEN, END_HIDDEN, None, where)
             cell.source = source
-            if cell.cell_type == "code" and replaced:
-                tags = list(cell.metadata.get("tags", []))
-                if "raises-exception" not in tags:
-                    tags.append("raises-exception")
-                cell.metadata["tags"] = tags
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None

@@ -9,11 +9,17 @@ variable (``answer_1 = ____``) or a function, then runs ``q1.check()``, which sa
   of L, a percentage given as a fraction, the fee forgotten, simple instead of compound
   returns, which test case failed and what came back;
 - **Not attempted** -- the placeholder ``____`` (or ``None``) is still there, the variable
-  is not defined, or the function still raises ``NotImplementedError``.
+  is not defined, or the function still returns ``____`` (or raises
+  ``NotImplementedError``, nbgrader's stock stub).
 
 ``q1.hint()`` shows one more hint on each call (``q1.hint(2)`` shows hint 2),
 ``q1.solution()`` shows a worked solution, and ``q1.widget()`` returns an answer box
-(ipywidgets) that checks the number typed in.
+(ipywidgets) that checks the number typed in and stores it in the question's variable.
+
+The questions of the course are defined in :mod:`smartlev.teach.exercises.ex01` ...
+``ex09``, not in the notebooks. Expected values, known wrong answers and right choices
+may be given as functions of no argument: they are computed on the first check, so they
+follow the engine when its defaults change.
 
 Grading hook
 ------------
@@ -346,6 +352,14 @@ def _lookup(var: str) -> Any:
     return frame.f_globals.get(var, _UNDEFINED)
 
 
+def _caller_globals() -> dict[str, Any] | None:
+    """Global variables of the first calling frame outside this module (the notebook)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    return None if frame is None else frame.f_globals
+
+
 def _is_placeholder(value: object) -> bool:
     return value is ____ or value is None or value is Ellipsis or value is NotImplemented
 
@@ -601,10 +615,18 @@ class Question:
         the button (labelled Check) ``sl-check``; the feedback HTML ``sl-feedback``,
         whose text starts with Correct, Not yet or Not attempted.
 
+        The learner gives the answer once: when the question has a ``var`` and the
+        notebook already holds an answer in it (``answer_3 = 0.62`` in a cell above),
+        the box starts with that value; and a number checked in the box is stored in
+        that variable, so the check cell below (``q3.check()``) sees it without typing
+        it again.
+
         Parameters
         ----------
         value : optional
-            Initial value of the input (then it counts as entered).
+            Initial value of the input (then it counts as entered). By default the
+            value of the question's variable in the calling notebook, if it holds an
+            answer.
         description : str
             Label in front of the input.
 
@@ -620,12 +642,26 @@ class Question:
         """
         import ipywidgets as widgets
 
-        inp = self._input_widget(value, description)
+        namespace = _caller_globals() if self.var else None
+        inp = None
+        from_code = False
+        if value is None and namespace is not None:
+            current = namespace.get(self.var, _UNDEFINED)
+            if current is not _UNDEFINED and not _is_placeholder(current):
+                try:  # an answer the input cannot show (text in a number box) is left out
+                    inp = self._input_widget(current, description)
+                    value, from_code = current, True
+                except Exception:  # noqa: BLE001
+                    inp = None
+        if inp is None:
+            inp = self._input_widget(value, description)
         inp.add_class("sl-answer-input")
         button = widgets.Button(description="Check", button_style="primary", tooltip="Check")
         button.add_class("sl-check")
         first = self._fb(NOT_ATTEMPTED, "enter your answer, then press Check.")
         feedback = widgets.HTML(value=f"{first.label}: {_inline_html(first.message)}")
+        if from_code:
+            feedback.value = _inline_html(f"Your `{self.var}` is in the box: press Check.")
         feedback.style.text_color = _COLOURS[NOT_ATTEMPTED]
         feedback.add_class("sl-feedback")
         children = [inp, button, feedback]
@@ -645,8 +681,13 @@ class Question:
             if self._untouched(inp, state["touched"]):
                 fb = self._fb(NOT_ATTEMPTED, "enter your answer, then press Check.")
             else:
-                fb = self.evaluate(inp.value)
+                answer = inp.value
+                if isinstance(answer, tuple):
+                    answer = set(answer)
+                fb = self.evaluate(answer)
                 _record(self, fb, "widget")
+                if namespace is not None and fb.status != NOT_ATTEMPTED:
+                    namespace[self.var] = answer
             feedback.value = f"{fb.label}: {_inline_html(fb.message)}"
             feedback.style.text_color = _COLOURS[fb.status]
 
@@ -846,16 +887,20 @@ class NumericQuestion(Question):
         See :class:`Question`.
     expected : float or callable
         The right answer, or a function of no argument returning it (computed on the
-        first check, then kept: for answers that need a simulation).
+        first check, then kept: for answers that need a simulation, so that they follow
+        the engine instead of a number written down once).
     rtol, atol : float
         The answer is right when ``|answer - expected| <= atol + rtol * |expected|``.
         The same tolerance decides which diagnosis matches.
-    diagnoses : sequence of Diagnosis or callable
+    diagnoses : sequence of Diagnosis or callable, or a function returning one
         Typical mistakes to recognise, tried in order (:class:`Factor`, :class:`Fee`,
-        :class:`Offset`, or ``f(value, expected) -> reason or None``).
-    wrong_answers : mapping of float to str
+        :class:`Offset`, or ``f(value, expected) -> reason or None``). A function of no
+        argument returning the sequence is called on the first check (for a fee's cost
+        that needs a simulation).
+    wrong_answers : mapping of float to str, or a function returning one
         Known wrong values with their reason, tried first (for example the result
-        of simple instead of compound returns).
+        of simple instead of compound returns). A function of no argument returning the
+        mapping is called on the first check.
     **kwargs
         ``var``, ``points``, ``hints``, ``solution``, ``explanation``, ``hidden_tests``,
         ``prompt``: see :class:`Question`.
@@ -889,8 +934,8 @@ class NumericQuestion(Question):
         *,
         rtol: float = 1e-3,
         atol: float = 1e-9,
-        diagnoses: Sequence[Any] = (),
-        wrong_answers: Mapping[float, str] | None = None,
+        diagnoses: Sequence[Any] | Callable[[], Sequence[Any]] = (),
+        wrong_answers: Mapping[float, str] | Callable[[], Mapping[float, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         for pname, tol in (("rtol", rtol), ("atol", atol)):
@@ -902,6 +947,23 @@ class NumericQuestion(Question):
                 raise ValueError(
                     f"expected must be a finite number or a callable, got {expected!r}"
                 )
+        self._expected = expected
+        self.computed = callable(expected)  # True when the right answer comes from a function
+        self.rtol = float(rtol)
+        self.atol = float(atol)
+        self._diagnoses: Any = None
+        self._diagnoses_source = (wrong_answers, diagnoses)
+        if not callable(diagnoses) and not callable(wrong_answers):
+            self._diagnoses = self._build_diagnoses(wrong_answers, diagnoses)
+        super().__init__(name, **kwargs)
+
+    @staticmethod
+    def _build_diagnoses(wrong_answers: Any, diagnoses: Any) -> list[Any]:
+        if callable(wrong_answers):
+            wrong_answers = wrong_answers()
+        if callable(diagnoses) and not isinstance(diagnoses, Diagnosis):
+            diagnoses = diagnoses()
+        diagnoses = list(diagnoses)
         for d in diagnoses:
             if not (isinstance(d, Diagnosis) or callable(d)):
                 raise TypeError(f"diagnoses must hold Diagnosis objects or callables, got {d!r}")
@@ -910,11 +972,14 @@ class NumericQuestion(Question):
             if not isinstance(reason, str):
                 raise TypeError(f"wrong_answers reasons must be strings, got {reason!r}")
             wrong.append(WrongAnswer(float(value), reason))
-        self._expected = expected
-        self.rtol = float(rtol)
-        self.atol = float(atol)
-        self.diagnoses = [*wrong, *diagnoses]
-        super().__init__(name, **kwargs)
+        return [*wrong, *diagnoses]
+
+    @property
+    def diagnoses(self) -> list[Any]:
+        """Known wrong answers, then the other diagnoses (computed on first use)."""
+        if self._diagnoses is None:
+            self._diagnoses = self._build_diagnoses(*self._diagnoses_source)
+        return self._diagnoses
 
     @property
     def expected(self) -> float:
@@ -1095,9 +1160,9 @@ class FunctionQuestion(Question):
     >>> q.check(capped)
     Correct: these checks passed (2 test cases).
     >>> def stub(target_vol, vol):
-    ...     raise NotImplementedError()
+    ...     return ____
     >>> q.check(stub)
-    Not attempted: your function still raises NotImplementedError: replace that line with your code.
+    Not attempted: your function still returns the placeholder ____: write its body in place of it.
     """
 
     kind = "function"
@@ -1193,6 +1258,12 @@ class FunctionQuestion(Question):
                         return self._not_yet(
                             f"for {call} your function raised {type(exc).__name__}: {exc}"
                         )
+                    if got is ____:
+                        return self._fb(
+                            NOT_ATTEMPTED,
+                            "your function still returns the placeholder ____: "
+                            "write its body in place of it.",
+                        )
                     if not _compare(got, expected, self.rtol, self.atol):
                         return self._not_yet(self._mismatch(call, got, expected))
         except _TimeLimit:
@@ -1225,6 +1296,9 @@ class FunctionQuestion(Question):
 
     def _self_test_cases(self) -> list[tuple[Any, str, str]]:
         def stub(*args: Any, **kwargs: Any) -> Any:
+            return ____
+
+        def raising_stub(*args: Any, **kwargs: Any) -> Any:
             raise NotImplementedError()
 
         def broken(*args: Any, **kwargs: Any) -> Any:
@@ -1232,7 +1306,8 @@ class FunctionQuestion(Question):
 
         return [
             (self.reference, CORRECT, "these checks passed"),
-            (stub, NOT_ATTEMPTED, ""),
+            (stub, NOT_ATTEMPTED, "placeholder"),
+            (raising_stub, NOT_ATTEMPTED, "NotImplementedError"),
             (broken, INCORRECT, "ZeroDivisionError"),
         ]
 
@@ -1256,8 +1331,10 @@ class ChoiceQuestion(Question):
         See :class:`Question`.
     choices : mapping of str to str, or sequence of str
         Keys and texts (``{"a": "...", "b": "..."}``); a sequence is keyed a, b, c, ...
-    answer : str or set of str
-        Key of the right choice, or the set of keys of all right choices.
+    answer : str, set of str, or callable
+        Key of the right choice, or the set of keys of all right choices; or a function
+        of no argument returning one of those, called on the first check (for a choice
+        that is decided by a computation, so that it follows the engine).
     explanations : mapping of str to str, optional
         Why a choice is right or wrong, shown when it is picked.
     **kwargs
@@ -1288,7 +1365,7 @@ class ChoiceQuestion(Question):
         self,
         name: str,
         choices: Mapping[str, str] | Sequence[str],
-        answer: str | Iterable[str],
+        answer: str | Iterable[str] | Callable[[], str | Iterable[str]],
         *,
         explanations: Mapping[str, str] | None = None,
         **kwargs: Any,
@@ -1307,14 +1384,12 @@ class ChoiceQuestion(Question):
         keys = {k.lower(): k for k in self.choices}
         if len(keys) != len(self.choices):
             raise ValueError(f"choices keys must differ ignoring case, got {list(self.choices)}")
-        self.multiple = not isinstance(answer, str)
-        right = [answer] if isinstance(answer, str) else list(answer)
-        unknown = [a for a in right if str(a).lower() not in keys]
-        if not right or unknown:
-            raise ValueError(
-                f"answer must be one or more of the keys {list(self.choices)}, got {answer!r}"
-            )
-        self.answer = frozenset(keys[str(a).lower()] for a in right)
+        self._keys = keys
+        self._answer_source = answer
+        self._answer: frozenset[str] | None = None
+        self._multiple = False
+        if not callable(answer):
+            self._resolve()
         self.explanations = {}
         for k, v in (explanations or {}).items():
             if str(k).lower() not in keys:
@@ -1323,6 +1398,33 @@ class ChoiceQuestion(Question):
                 )
             self.explanations[keys[str(k).lower()]] = str(v)
         super().__init__(name, **kwargs)
+
+    def _resolve(self) -> None:
+        answer = self._answer_source
+        if callable(answer):
+            answer = answer()
+        right = [answer] if isinstance(answer, str) else list(answer)
+        unknown = [a for a in right if str(a).lower() not in self._keys]
+        if not right or unknown:
+            raise ValueError(
+                f"answer must be one or more of the keys {list(self.choices)}, got {answer!r}"
+            )
+        self._multiple = not isinstance(answer, str)
+        self._answer = frozenset(self._keys[str(a).lower()] for a in right)
+
+    @property
+    def answer(self) -> frozenset[str]:
+        """Keys of the right choices (computed on first use when given as a callable)."""
+        if self._answer is None:
+            self._resolve()
+        return self._answer
+
+    @property
+    def multiple(self) -> bool:
+        """True when the answer is a set of choices."""
+        if self._answer is None:
+            self._resolve()
+        return self._multiple
 
     def _key(self, item: Any) -> str | None:
         text = str(item).strip()
