@@ -17,6 +17,37 @@ is ``gbm`` plus jumps and ``bridge`` is ``gbm`` tilted to hit its end price. The
 extra randomness of a model (jump counts and sizes, Student-t shocks, regime
 switches, permutations) comes from streams of its own.
 
+Bars. Every generator also gives each step's open, high and low (``bars=True``, the
+default; :meth:`Market.bar_range`), consistent with its own model and without
+changing a single close: the closes for a seed are those of ``bars=False``. Inside a
+step the log price is taken to be a Brownian motion pinned at both ends (a Brownian
+bridge) from the log open ``a`` to the log close ``b`` with the variance ``s^2`` the
+model gives that step: ``sigma^2 dt`` for GBM, trend, crash and the diffusion part of
+jump diffusion; the step's innovation variance for the Ornstein-Uhlenbeck sideways
+market; the conditional variance ``h_t`` of that step for GARCH (whose shocks are
+Student-t: the bridge is then an approximation); the current regime's
+``sigma^2 dt`` for regime switching; ``sigma^2 dt`` between consecutive points of
+``bridge`` (exact: a Brownian bridge cut at grid points is a chain of independent
+bridges). The maximum and minimum of such a bridge have exact, closed-form
+distributions and are drawn by inversion,
+
+.. math:: \max = \tfrac12\Big(a + b + \sqrt{(b - a)^2 - 2 s^2 \ln U_1}\Big), \qquad
+          \min = \tfrac12\Big(a + b - \sqrt{(b - a)^2 - 2 s^2 \ln U_2}\Big),
+
+with ``U_1, U_2`` uniform from random streams of their own (``stream = 7`` and ``8``,
+so the closes' streams are untouched). One approximation: the maximum and the minimum
+are drawn independently, each with its exact distribution (their dependence inside one
+bar is ignored). A bar opens at the previous close unless the model jumps:
+``jump_diffusion`` puts each step's jumps at the open of its bar as a gap (open =
+previous close x jump factor, then the bridge from open to close), and ``crash`` puts
+its fall there too (each of the ``over_steps`` steps gaps down at its open).
+``shuffle`` carries each bar of the original path (open, high and low relative to the
+previous close) along with its return, or, when the original has closes only, draws
+bridges at the path's realised variance per step. ``sawtooth`` has nothing random: each
+bar goes straight from open to close. Highs are at least ``max(open, close)`` and lows at
+most ``min(open, close)`` exactly (the rounding of ``exp`` is clipped). Bars roughly
+triple the generation time (see the README); ``bars=False`` skips them.
+
 Defaults are calibrated to crypto: annualised volatility between 60% and 80%,
 fat tails (jumps, Student-t shocks) and volatility clustering (GARCH, regimes).
 Time is measured in years of 365 days; ``sigma`` and drifts are annualised.
@@ -1562,7 +1593,11 @@ def load_csv(
     Market
         One path, sorted by time, with ``timestamps`` (UTC, ``datetime64[ns]``).
         For klines the timestamp of a row is its open time and its price is the
-        close of that candle.
+        close of that candle. When the price is the close and the file has ``open``,
+        ``high`` and/or ``low`` columns (klines, Yahoo), the market carries those bars
+        (:attr:`Market.open` ...; a missing open is the previous close). With
+        ``gaps="ffill"`` an inserted row is a flat bar: open, high, low and close all
+        equal to the last close.
 
     Raises
     ------
@@ -1591,6 +1626,8 @@ def load_csv(
     >>> m = scenarios.load_csv(io.StringIO(text), name="demo")
     >>> m.prices, m.steps_per_day
     (array([[100., 110.,  99.]]), 1)
+    >>> m.has_bars, m.high, m.low
+    (True, array([[100., 111., 112.]]), array([[100.,  99.,  98.]]))
     >>> str(m.timestamps[-1])[:10]
     '2024-01-03'
     >>> scenarios.load_csv(io.StringIO("day,value\n1,2\n2,3\n"))  # doctest: +ELLIPSIS
@@ -1688,6 +1725,39 @@ def load_csv(
             f"in column {price_col!r}"
         )
 
+    # ---- bars: open, high and low of the same basis as the close
+    bars: dict[str, np.ndarray] = {}
+    if price_col == "close":
+        for col in ("open", "high", "low"):
+            if col not in columns:
+                continue
+            raw = table[col].fillna("").astype(str).str.strip()
+            vals = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isfinite(vals) | (vals <= 0)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise PriceFileError(
+                    f"{label}, line {line_no[i]}: column {col!r} holds {raw.iloc[i]!r}; "
+                    "open, high and low must be numbers > 0"
+                )
+            bars[col] = vals
+        o = bars.get("open", None)
+        top = np.maximum(prices, o) if o is not None else prices
+        bottom = np.minimum(prices, o) if o is not None else prices
+        for col, bad in (
+            ("high", bars["high"] < top if "high" in bars else None),
+            ("low", bars["low"] > bottom if "low" in bars else None),
+        ):
+            if bad is not None and bad.any():
+                i = int(np.argmax(bad))
+                rule = "at least the open and the close" if col == "high" else (
+                    "at most the open and the close"
+                )
+                raise PriceFileError(
+                    f"{label}, line {line_no[i]}: {col} {bars[col][i]:g} must be {rule} "
+                    f"(open {o[i] if o is not None else float('nan'):g}, close {prices[i]:g})"
+                )
+
     # ---- time column
     time_col = next((c for c in _TIME_NAMES if c in columns), None)
     if time_col is None:
@@ -1697,7 +1767,7 @@ def load_csv(
                 f"accepted names: {', '.join(_TIME_NAMES)} (or pass steps_per_day to take "
                 "the rows in file order)"
             )
-        return Market.from_prices(prices, steps_per_day=spd_given, name=market_name)
+        return Market.from_prices(prices, steps_per_day=spd_given, name=market_name, **bars)
     raw_times = table[time_col].fillna("").astype(str).str.strip()
     numeric = pd.to_numeric(raw_times, errors="coerce")
     if numeric.notna().all():
@@ -1717,6 +1787,7 @@ def load_csv(
     # ---- order, duplicates, spacing
     order = np.argsort(ns, kind="stable")
     ns, prices, line_no = ns[order], prices[order], line_no[order]
+    bars = {col: vals[order] for col, vals in bars.items()}
     diffs = np.diff(ns)
     dup = diffs == 0
     if dup.any():
@@ -1767,9 +1838,15 @@ def load_csv(
         filled = np.full(int(slot[-1]) + 1, np.nan)
         filled[slot] = prices
         prices = pd.Series(filled).ffill().to_numpy()
+        for col, vals in bars.items():  # a filled bar is flat at the last close
+            full = prices.copy()
+            full[slot] = vals
+            bars[col] = full
         ns = ns[0] + np.arange(len(prices), dtype=np.int64) * step
     timestamps = ns.astype("datetime64[ns]")
-    return Market.from_prices(prices, steps_per_day=spd, name=market_name, timestamps=timestamps)
+    return Market.from_prices(
+        prices, steps_per_day=spd, name=market_name, timestamps=timestamps, **bars
+    )
 
 
 #: Alias of :func:`load_csv`.
