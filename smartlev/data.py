@@ -313,7 +313,7 @@ def _check_dataset(name: object) -> dict:
     return _DATASETS[name]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(name: str) -> pd.DataFrame:
     info = _DATASETS[name]
     ref = resources.files("smartlev") / "datasets" / info["file"]
@@ -441,11 +441,15 @@ def _bound(which: str, value: object, info: dict, name: str, frame: pd.DataFrame
         raise ValueError(f"{which} must be a date or time, got {value!r}")
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     first, last = frame.index[0], frame.index[-1]
-    day_only = isinstance(value, str) and len(value.strip()) <= 10
-    cut = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns") if which == "end" and day_only else ts
-    if (which == "start" and (ts < (first.normalize() if day_only else first) or ts > last)) or (
-        which == "end" and (ts > last or cut < first)
-    ):
+    day_only = isinstance(value, str) and len(value.strip()) <= 10  # "2020-03-12"
+    cut = ts
+    if which == "end" and day_only:  # the whole day
+        cut = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    if which == "start":
+        outside = ts < (first.normalize() if day_only else first) or ts > last
+    else:
+        outside = ts > last or cut < first
+    if outside:
         raise ValueError(
             f"{which}={value!r} is outside the data: {name} covers "
             f"{_fmt(first, info)} .. {_fmt(last, info)}"
