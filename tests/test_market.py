@@ -67,12 +67,20 @@ def test_bars_from_pandas_one_column_per_path():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"high": [100.0, 109.0, 109.0, 101.0]}, "high must be >= max(open, close) in every bar, "
-         "got high=109.0 < max(open=100.0, close=110.0) at path 0, step 1"),
-        ({"low": [100.0, 100.0, 99.5, 98.0]}, "low must be <= min(open, close) in every bar, "
-         "got low=99.5 > min(open=110.0, close=99.0) at path 0, step 2"),
-        ({"open": [100.0, 101.0, np.nan, 99.0]}, "open must be finite and > 0, got nan at path 0, "
-         "point 2"),
+        (
+            {"high": [100.0, 109.0, 109.0, 101.0]},
+            "high must be >= max(open, close) in every bar, "
+            "got high=109.0 < max(open=100.0, close=110.0) at path 0, step 1",
+        ),
+        (
+            {"low": [100.0, 100.0, 99.5, 98.0]},
+            "low must be <= min(open, close) in every bar, "
+            "got low=99.5 > min(open=110.0, close=99.0) at path 0, step 2",
+        ),
+        (
+            {"open": [100.0, 101.0, np.nan, 99.0]},
+            "open must be finite and > 0, got nan at path 0, point 2",
+        ),
         ({"high": [100.0, 120.0, -1.0, 101.0]}, "high must be finite and > 0, got -1.0"),
         ({"low": [100.0, 100.0, 97.0]}, "low must have the shape of prices (1, 4)"),
         ({"open": "abc"}, "open must be an array"),
@@ -155,14 +163,20 @@ def test_timestamps_are_normalised_to_utc_nanoseconds(ts):
 @pytest.mark.parametrize(
     "ts, error, message",
     [
-        (["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"], ValueError,
-         "strictly increasing, got 2024-01-02 00:00:00 at position 2 after 2024-01-02 00:00:00"),
+        (
+            ["2024-01-01", "2024-01-02", "2024-01-02", "2024-01-03"],
+            ValueError,
+            "strictly increasing, got 2024-01-02 00:00:00 at position 2 after 2024-01-02 00:00:00",
+        ),
         (["2024-01-03", "2024-01-02", "2024-01-04", "2024-01-05"], ValueError, "at position 1"),
         (["2024-01-01", "2024-01-02"], ValueError, "one entry per price column (4)"),
         (["2024-01-01", "soon", "2024-01-03", "2024-01-04"], ValueError, "date strings"),
         ("2024-01-01", TypeError, "single string"),
-        (np.array(["2024-01-01", "NaT", "2024-01-03", "2024-01-04"], dtype="datetime64[ns]"),
-         ValueError, "NaT) at position 1"),
+        (
+            np.array(["2024-01-01", "NaT", "2024-01-03", "2024-01-04"], dtype="datetime64[ns]"),
+            ValueError,
+            "NaT) at position 1",
+        ),
     ],
 )
 def test_bad_timestamps_are_refused(ts, error, message):
