@@ -212,48 +212,52 @@ def _bar_arrays(
     """Open, high and low of the bars ending at ``close`` (the module docstring's model).
 
     ``log_r`` ``(n, steps)``: each step's log return (close on previous close);
-    ``var``: variance of the diffusion inside each step (a number or ``(n, steps)``);
+    ``var``: variance of the diffusion inside each step (a number, or an ``(n, steps)``
+    array the model made for this call: it is overwritten);
     ``gap``: log jump at each bar's open (``(n, steps)``, ``(steps,)`` or None). The
     arrays come out in the layout of ``close``, column 0 equal to the start price.
 
     With ``a`` the log open and ``b`` the log close (both on the previous close), the
-    extremes are ``(a + b)/2 +- sqrt(((b - a)/2)^2 + var E/2)``, ``E = -ln U`` a
-    standard exponential: the bridge formula of the module notes, halved inside.
+    extremes are ``(a + b +- sqrt((b - a)^2 + 2 var E))/2`` with ``E = -ln U`` a standard
+    exponential: the bridge formula of the module notes.
     """
     n, steps = log_r.shape
     tm = not close.flags.c_contiguous
     prev = close[:, :-1]
-    if gap is None:
-        half_d = log_r * 0.5  # (b - a)/2 with a = 0: the open is the previous close
-        mid = half_d  # (a + b)/2
+    # the draws are (n, steps) in C order: the other operands too (a transposed view,
+    # such as GARCH's, is copied once rather than read across at every operation)
+    log_r = np.ascontiguousarray(log_r)
+    if not np.isscalar(var):
+        var = np.ascontiguousarray(var)
+    if gap is None:  # a = 0: the open is the previous close
+        d, ends = log_r, log_r
         opens = np.empty_like(close)
         opens[:, 1:] = prev
     else:
         gap = np.broadcast_to(gap, (n, steps))
-        half_d = log_r - gap
-        half_d *= 0.5
-        mid = log_r + gap
-        mid *= 0.5
+        d, ends = log_r - gap, log_r + gap  # b - a, a + b
         opens = _exp_extend(gap, tm)
         opens[:, 1:] *= prev
     opens[:, 0] = close[:, 0]
-    quarter_d2 = half_d * half_d
-    half_var = 0.5 * var if np.isscalar(var) else np.multiply(var, 0.5)
+    d2 = np.multiply(d, d, out=d if d is not log_r else None)
+    two_var = 2.0 * var if np.isscalar(var) else np.multiply(var, 2.0, out=var)  # ours to change
     out = []
-    for stream in (_BAR_HIGH, _BAR_LOW):
-        e = _rng(seed, stream, block).standard_exponential((n, steps))  # E = -ln U
-        e *= half_var
-        e += quarter_d2
-        np.sqrt(e, out=e)
+    e = None
+    for stream in (_BAR_HIGH, _BAR_LOW):  # one buffer for both draws: fresh memory is slow
+        e = _rng(seed, stream, block).standard_exponential((n, steps), out=e)  # E = -ln U
+        e *= two_var
+        e += d2
+        np.sqrt(e, out=e)  # sqrt((b - a)^2 - 2 s^2 ln U)
         if stream == _BAR_HIGH:
-            e += mid
+            e += ends
         else:
-            np.subtract(mid, e, out=e)
+            np.subtract(ends, e, out=e)
+        e *= 0.5
         x = _exp_extend(e, tm)
-        del e
         x[:, 1:] *= prev
         x[:, 0] = close[:, 0]
         out.append(x)
+    del e
     high, low = out
     # rounding must not put a close (or, after a gap, an open) outside its bar; without
     # a gap the open is the previous close and exp(extreme) >= 1 >= exp(low) exactly
