@@ -496,8 +496,12 @@ def market(
     -------
     Market
         One path named ``"<name> <first>..<last>"`` (with the column for
-        ``"qqq-letf-daily"``), with UTC ``timestamps`` (a row's start: for daily data
-        the day, for klines the hour's open time) and bars where the file has them.
+        ``"qqq-letf-daily"``), with UTC ``timestamps`` and bars where the file has them.
+        The timestamps are the rows' labels in the file, which are the *starts* of the
+        bars (for daily data the day, for klines the hour's open time) while each price
+        is a close: step lengths are exact, and a funding time is counted in the step
+        labelled with it, one bar after the close it falls on (an hour late on the
+        hourly file; no difference for daily files, 3 per day either way).
         ``steps_per_day`` is 1 for daily files (one step per trading day for the funds,
         while :attr:`Market.step_days` counts calendar days) and 24 for the hourly file.
 

@@ -45,8 +45,10 @@ its fall there too (each of the ``over_steps`` steps gaps down at its open).
 previous close) along with its return, or, when the original has closes only, draws
 bridges at the path's realised variance per step. ``sawtooth`` has nothing random: each
 bar goes straight from open to close. Highs are at least ``max(open, close)`` and lows at
-most ``min(open, close)`` exactly (the rounding of ``exp`` is clipped). Bars roughly
-triple the generation time (see the README); ``bars=False`` skips them.
+most ``min(open, close)`` exactly (the rounding of ``exp`` is clipped). Bars cost time:
+10,000 hourly GBM paths over a year took 2.8 s of CPU with closes only and 8.9 s with
+bars (GARCH 7.5 s and 17 s) on the development machine; ``bars=False`` skips them, and
+:meth:`Market.path_range` never generates them.
 
 Defaults are calibrated to crypto: annualised volatility between 60% and 80%,
 fat tails (jumps, Student-t shocks) and volatility clustering (GARCH, regimes).
