@@ -197,6 +197,15 @@ def check_timestamps(timestamps: object, count: int) -> np.ndarray:
             f"timestamps must be a sequence of times (one per price column), got a single "
             f"string {timestamps!r}"
         )
+    kind = getattr(timestamps, "dtype", None)
+    if kind is None:
+        kind = np.asarray(timestamps).dtype
+    if kind.kind in "iufb":  # epoch numbers: their unit would be a guess
+        raise TypeError(
+            "timestamps must be times (datetime64, a DatetimeIndex or Series, or date "
+            f"strings), got numbers of dtype {kind}; convert epoch numbers first, e.g. "
+            "pd.to_datetime(values, unit='ms')"
+        )
     try:
         if isinstance(timestamps, np.ndarray) and np.issubdtype(timestamps.dtype, np.datetime64):
             ts = timestamps.astype("datetime64[ns]")

@@ -185,6 +185,13 @@ def test_bad_timestamps_are_refused(ts, error, message):
     assert message in str(err.value)
 
 
+def test_epoch_numbers_are_not_guessed():
+    with pytest.raises(TypeError, match="got numbers of dtype int64; convert epoch numbers"):
+        Market.from_prices(CLOSE, timestamps=np.arange(4) * 86_400_000)
+    with pytest.raises(TypeError, match="got numbers"):
+        Market.from_prices(CLOSE, timestamps=[1.0, 2.0, 3.0, 4.0])
+
+
 def test_step_days_without_timestamps_follow_the_clock():
     assert_array_equal(Market.from_prices([1, 2, 3], steps_per_day=24).step_days, [1 / 24] * 2)
     hours = pd.date_range("2024-01-01", periods=4, freq="h")
