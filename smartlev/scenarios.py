@@ -261,13 +261,11 @@ def _bar_arrays(
         out.append(x)
     del e
     high, low = out
-    # rounding must not put a close (or, after a gap, an open) outside its bar; without
-    # a gap the open is the previous close and exp(extreme) >= 1 >= exp(low) exactly
-    np.maximum(high, close, out=high)
-    np.minimum(low, close, out=low)
-    if gap is not None:
-        np.maximum(high, opens, out=high)
-        np.minimum(low, opens, out=low)
+    # rounding (of exp, of sqrt next to a tiny draw) must not put the open or the close
+    # outside its bar
+    for x, keep in ((high, np.maximum), (low, np.minimum)):
+        keep(x, close, out=x)
+        keep(x, opens, out=x)
     return opens, high, low
 
 
