@@ -577,7 +577,7 @@ def market(
                     "missing='ffill' needs a close before it; start later or use "
                     "missing='drop'"
                 )
-            close = part[col].ffill()
+            close = part[col].where(~gone).ffill()  # a row with any hole is a missing row
             part = part.copy()
             part[col] = close
             for b in bar_cols:
