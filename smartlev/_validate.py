@@ -15,6 +15,8 @@ __all__ = [
     "check_int",
     "check_choice",
     "check_prices",
+    "check_bars",
+    "check_timestamps",
 ]
 
 
@@ -124,3 +126,110 @@ def check_prices(prices: object, name: str = "prices") -> np.ndarray:
     if arr.flags.c_contiguous or arr.flags.f_contiguous:
         return arr  # path-major or time-major, as given: the engine reads either
     return np.ascontiguousarray(arr)
+
+
+def _bar_array(name: str, value: object, shape: tuple[int, int]) -> np.ndarray:
+    arr = check_prices(value, name=name)
+    if arr.shape != shape:
+        raise ValueError(
+            f"{name} must have the shape of prices {shape} (paths x time), got shape {arr.shape}"
+        )
+    return arr
+
+
+def check_bars(
+    close: np.ndarray, open: object, high: object, low: object  # noqa: A002
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check and complete the bars of closes ``close`` ``(paths, steps + 1)``.
+
+    Returns ``(open, high, low)``, float arrays of the shape of ``close`` (new arrays:
+    column 0 is set to the start price). A missing ``open`` is the previous close; a
+    missing ``high``/``low`` is ``max``/``min`` of open and close. Every value must be
+    finite and > 0 (column 0 included, though it is then ignored), with
+    ``low <= min(open, close)`` and ``max(open, close) <= high`` in bars 1..steps.
+    """
+    shape = close.shape
+    o = None if open is None else _bar_array("open", open, shape)
+    h = None if high is None else _bar_array("high", high, shape)
+    lo = None if low is None else _bar_array("low", low, shape)
+    if o is None:
+        o = np.empty(shape)
+        o[:, 1:] = close[:, :-1]
+    else:
+        o = np.array(o, dtype=float)
+    o[:, 0] = close[:, 0]
+    top = np.maximum(o, close)
+    bottom = np.minimum(o, close)
+    h = top.copy() if h is None else np.array(h, dtype=float)
+    lo = bottom.copy() if lo is None else np.array(lo, dtype=float)
+    h[:, 0] = close[:, 0]
+    lo[:, 0] = close[:, 0]
+    bad = h < top
+    if bad.any():
+        p, t = np.argwhere(bad)[0]
+        raise ValueError(
+            f"high must be >= max(open, close) in every bar, got high={float(h[p, t])!r} < "
+            f"max(open={float(o[p, t])!r}, close={float(close[p, t])!r}) "
+            f"at path {int(p)}, step {int(t)}"
+        )
+    bad = lo > bottom
+    if bad.any():
+        p, t = np.argwhere(bad)[0]
+        raise ValueError(
+            f"low must be <= min(open, close) in every bar, got low={float(lo[p, t])!r} > "
+            f"min(open={float(o[p, t])!r}, close={float(close[p, t])!r}) "
+            f"at path {int(p)}, step {int(t)}"
+        )
+    return o, h, lo
+
+
+def check_timestamps(timestamps: object, count: int) -> np.ndarray:
+    """Times as ``datetime64[ns]`` (UTC, no time zone), ``count`` of them, increasing.
+
+    Accepts ``datetime64`` values, a pandas DatetimeIndex or Series (time-zone aware
+    ones are converted to UTC), or strings such as ``"2024-01-01"`` or
+    ``"2024-01-01 08:00"`` (read as UTC unless they name an offset).
+    """
+    import pandas as pd
+
+    if isinstance(timestamps, (str, bytes)):
+        raise TypeError(
+            f"timestamps must be a sequence of times (one per price column), got a single "
+            f"string {timestamps!r}"
+        )
+    kind = getattr(timestamps, "dtype", None)
+    if kind is None:
+        kind = np.asarray(timestamps).dtype
+    if kind.kind in "iufb":  # epoch numbers: their unit would be a guess
+        raise TypeError(
+            "timestamps must be times (datetime64, a DatetimeIndex or Series, or date "
+            f"strings), got numbers of dtype {kind}; convert epoch numbers first, e.g. "
+            "pd.to_datetime(values, unit='ms')"
+        )
+    try:
+        if isinstance(timestamps, np.ndarray) and np.issubdtype(timestamps.dtype, np.datetime64):
+            ts = timestamps.astype("datetime64[ns]")
+        else:
+            idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(timestamps).to_numpy(), utc=True))
+            ts = idx.tz_convert(None).to_numpy().astype("datetime64[ns]")
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(
+            "timestamps must be datetime64 values, a pandas DatetimeIndex or Series, or "
+            f"date strings such as '2024-01-01 08:00': {exc}"
+        ) from None
+    if ts.ndim != 1 or ts.shape[0] != count:
+        raise ValueError(
+            f"timestamps must have one entry per price column ({count}), got shape {ts.shape}"
+        )
+    if np.isnat(ts).any():
+        i = int(np.argmax(np.isnat(ts)))
+        raise ValueError(f"timestamps must all be times, got a missing time (NaT) at position {i}")
+    bad = np.diff(ts.astype(np.int64)) <= 0
+    if bad.any():
+        i = int(np.argmax(bad)) + 1
+        raise ValueError(
+            "timestamps must be strictly increasing, got "
+            f"{pd.Timestamp(ts[i])} at position {i} after {pd.Timestamp(ts[i - 1])} "
+            f"at position {i - 1}"
+        )
+    return ts

@@ -1,4 +1,8 @@
-"""Price paths on a regular clock, materialised at once or generated lazily in blocks."""
+"""Price paths on a regular clock, materialised at once or generated lazily in blocks.
+
+A market holds closing prices and, optionally, each bar's open, high and low and the
+calendar time of each close.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,38 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ._validate import check_int, check_prices
+from ._validate import check_bars, check_int, check_prices, check_timestamps
 
-__all__ = ["Market", "DAYS_PER_YEAR"]
+__all__ = ["Market", "DAYS_PER_YEAR", "FUNDING_HOURS"]
 
 #: Crypto trades every day: a year is 365 days.
 DAYS_PER_YEAR = 365
 
+#: Perpetual funding times, hours of the day in UTC (every 8 hours).
+FUNDING_HOURS = (0, 8, 16)
+
+_NS_PER_8H = 8 * 3600 * 10**9
+_NS_PER_DAY = 86_400 * 10**9
+
 BlockFn = Callable[[int, int], np.ndarray]
+BarBlockFn = Callable[[int, int], tuple]
+
+Bars = tuple  # (close, open, high, low); the last three None for a market of closes
 
 
 class Market:
     """Price paths of one underlying, sampled ``steps_per_day`` times a day.
 
-    A market is an array of prices of shape ``(paths, steps + 1)``: column 0 is the
-    start, and every product simulated on it starts with a NAV of 1 there. Large
-    Monte Carlo markets are *lazy*: they generate their paths block by block when a
-    simulation asks for them, so 100,000 paths of hourly prices never sit in memory
-    at once. Path ``i`` is the same whatever the number of paths asked for.
+    A market is an array of closing prices of shape ``(paths, steps + 1)``: column 0 is
+    the start, and every product simulated on it starts with a NAV of 1 there. Bar
+    ``t`` (``t >= 1``) ends at ``prices[..., t]``; a market may also carry each bar's
+    ``open``, ``high`` and ``low`` (arrays of the same shape; column 0, the start, holds
+    the start price in all three). Large Monte Carlo markets are *lazy*: they generate
+    their paths block by block when a simulation asks for them, so 100,000 paths of
+    hourly prices never sit in memory at once. Path ``i`` is the same whatever the
+    number of paths asked for.
 
-    The array may be stored path-major (one row per path, as a NumPy array usually is)
+    The arrays may be stored path-major (one row per path, as a NumPy array usually is)
     or time-major (each step's prices side by side: generated scenarios and a DataFrame
     with one column per path). The engine steps through time, so it reads time-major
     prices directly and path-major ones through a transposed copy; the numbers are the
@@ -34,27 +50,40 @@ class Market:
     Parameters
     ----------
     prices : array_like
-        Prices, 1-D (one path) or 2-D (paths x time), all finite and > 0.
+        Closing prices, 1-D (one path) or 2-D (paths x time), all finite and > 0.
     steps_per_day : int
         Number of price steps per day (1 = daily, 24 = hourly, 1440 = minutes).
     name : str
         A label used in tables and charts.
     timestamps : array_like, optional
-        One timestamp per column (for price histories loaded from files).
+        One time per price column: ``datetime64``, a pandas DatetimeIndex or Series,
+        or date strings. Stored as ``datetime64[ns]`` in UTC without a time zone
+        (aware times are converted to UTC); they must strictly increase. With
+        timestamps, :attr:`step_days` and :meth:`funding_marks` follow the calendar.
+    open, high, low : array_like, optional
+        The bars, same shape as ``prices``, all finite and > 0, with
+        ``low <= min(open, close)`` and ``max(open, close) <= high``. Column 0 is
+        ignored (stored equal to the start price). A missing ``open`` is the previous
+        close (no gap); a missing ``high`` or ``low`` is ``max(open, close)`` or
+        ``min(open, close)`` (the price went straight from open to close).
 
     Notes
     -----
     Time is measured in years of 365 days: one step lasts
-    :math:`\\Delta t = 1 / (365\\, n)` years for ``n`` steps per day.
+    :math:`\\Delta t = 1 / (365\\, n)` years for ``n`` steps per day, unless timestamps
+    say otherwise (:attr:`step_days`).
 
     Examples
     --------
     >>> import smartlev as sl
     >>> m = sl.Market.from_prices([100, 110, 99, 100])
-    >>> m.paths, m.steps, m.steps_per_day
-    (1, 3, 1)
+    >>> m.paths, m.steps, m.steps_per_day, m.has_bars
+    (1, 3, 1, False)
     >>> m.returns.round(3).tolist()
     [[0.1, -0.1, 0.01]]
+    >>> b = sl.Market.from_prices([100, 110, 99], high=[100, 112, 111], low=[100, 99, 95])
+    >>> b.has_bars, b.open.tolist()
+    (True, [[100.0, 100.0, 110.0]])
     """
 
     def __init__(
@@ -64,7 +93,11 @@ class Market:
         steps_per_day: int = 1,
         name: str = "market",
         timestamps: object = None,
+        open: object = None,  # noqa: A002 - the bar's open, named as in every price table
+        high: object = None,
+        low: object = None,
         _block_fn: BlockFn | None = None,
+        _bar_block_fn: BarBlockFn | None = None,
         _paths: int | None = None,
         _steps: int | None = None,
         _block_size: int = 1024,
@@ -74,34 +107,46 @@ class Market:
             raise TypeError(f"name must be a string, got {name!r}")
         self.name = name
         self._block_fn = _block_fn
+        self._bar_block_fn = _bar_block_fn
         self._block_size = _block_size
+        self._open = self._high = self._low = None
         if _block_fn is None:
             arr = check_prices(prices)
             self._prices: np.ndarray | None = arr
             self.paths, n = arr.shape
             self.steps = n - 1
+            if open is not None or high is not None or low is not None:
+                self._open, self._high, self._low = check_bars(arr, open, high, low)
         else:
+            if open is not None or high is not None or low is not None:
+                raise ValueError(
+                    "a lazy market takes its bars from its generator, not from open/high/low"
+                )
             self._prices = None
             self.paths = check_int("paths", _paths, low=1)
             self.steps = check_int("steps", _steps, low=1)
         self.timestamps = None
         if timestamps is not None:
-            ts = np.asarray(timestamps)
-            if ts.shape != (self.steps + 1,):
-                raise ValueError(
-                    f"timestamps must have one entry per price column ({self.steps + 1}), "
-                    f"got shape {ts.shape}"
-                )
-            self.timestamps = ts
+            self.timestamps = check_timestamps(timestamps, self.steps + 1)
 
     # ------------------------------------------------------------------ builders
     @classmethod
     def from_prices(
-        cls, prices: object, steps_per_day: int = 1, name: str = "prices", timestamps=None
+        cls,
+        prices: object,
+        steps_per_day: int = 1,
+        name: str = "prices",
+        timestamps=None,
+        *,
+        open: object = None,  # noqa: A002
+        high: object = None,
+        low: object = None,
     ) -> Market:
         """Build a market from prices: a list, 1-D or 2-D array, Series or DataFrame.
 
         A DataFrame is read as one column per path; a Series or 1-D array is one path.
+        ``open``, ``high`` and ``low`` (optional, same shape, same kinds of input) add
+        the bars; ``timestamps`` the calendar (see :class:`Market`).
 
         Examples
         --------
@@ -112,8 +157,24 @@ class Market:
         Traceback (most recent call last):
         ...
         ValueError: prices must be finite and > 0, got -2.0 at path 0, point 1
-        """
-        return cls(prices, steps_per_day=steps_per_day, name=name, timestamps=timestamps)
+        >>> m = sl.Market.from_prices([100, 90], open=[100, 95], timestamps=["2024-01-01",
+        ...                           "2024-01-03"])
+        >>> m.high.tolist(), m.low.tolist(), m.step_days.tolist()
+        ([[100.0, 95.0]], [[100.0, 90.0]], [2.0])
+        >>> sl.Market.from_prices([100, 90], high=[100, 91], low=[100, 80])
+        Traceback (most recent call last):
+        ...
+        ValueError: high must be >= max(open, close) in every bar, got high=91.0 < max(open=100.0, close=90.0) at path 0, step 1
+        """  # noqa: E501
+        return cls(
+            prices,
+            steps_per_day=steps_per_day,
+            name=name,
+            timestamps=timestamps,
+            open=open,
+            high=high,
+            low=low,
+        )
 
     @classmethod
     def lazy(
@@ -125,16 +186,21 @@ class Market:
         steps_per_day: int,
         name: str,
         block_size: int = 1024,
+        bar_block_fn: BarBlockFn | None = None,
     ) -> Market:
         """A market whose paths are generated on demand.
 
         ``block_fn(block_index, n)`` must return the first ``n`` paths (``n <= block_size``)
         of block ``block_index`` as an array ``(n, steps + 1)``, deterministically.
+        ``bar_block_fn(block_index, n)``, when given, returns the same paths as a tuple
+        ``(close, open, high, low)`` of such arrays, with the same closes as ``block_fn``
+        (which stays the cheap way to get closes alone).
         """
         return cls(
             steps_per_day=steps_per_day,
             name=name,
             _block_fn=block_fn,
+            _bar_block_fn=bar_block_fn,
             _paths=paths,
             _steps=steps,
             _block_size=block_size,
@@ -147,15 +213,46 @@ class Market:
         return self._prices is None
 
     @property
+    def has_bars(self) -> bool:
+        """True when the market carries each bar's open, high and low."""
+        return self._open is not None or self._bar_block_fn is not None
+
+    @property
     def prices(self) -> np.ndarray:
-        """All prices, shape ``(paths, steps + 1)`` (generated and kept on first use)."""
+        """All closing prices, shape ``(paths, steps + 1)`` (generated and kept on first use)."""
         if self._prices is None:
             self._prices = self.path_range(0, self.paths)
         return self._prices
 
+    def _materialise_bars(self) -> None:
+        close, o, h, lo = self.bar_range(0, self.paths)
+        self._prices, self._open, self._high, self._low = close, o, h, lo
+
+    def _bar(self, which: str) -> np.ndarray | None:
+        if not self.has_bars:
+            return None
+        if self._open is None:
+            self._materialise_bars()
+        return getattr(self, which)
+
+    @property
+    def open(self) -> np.ndarray | None:
+        """Each bar's open, shape ``(paths, steps + 1)``, or None (closes only)."""
+        return self._bar("_open")
+
+    @property
+    def high(self) -> np.ndarray | None:
+        """Each bar's high, shape ``(paths, steps + 1)``, or None (closes only)."""
+        return self._bar("_high")
+
+    @property
+    def low(self) -> np.ndarray | None:
+        """Each bar's low, shape ``(paths, steps + 1)``, or None (closes only)."""
+        return self._bar("_low")
+
     @property
     def days(self) -> float:
-        """Length of the market in days."""
+        """Length of the market in days (on the regular clock of ``steps_per_day``)."""
         return self.steps / self.steps_per_day
 
     @property
@@ -184,38 +281,122 @@ class Market:
         """Time of each price column in days from the start."""
         return np.arange(self.steps + 1) / self.steps_per_day
 
+    @property
+    def step_days(self) -> np.ndarray:
+        """Days each step lasts, shape ``(steps,)``.
+
+        From the timestamps when the market has them (a weekend step of a stock index
+        lasts 3 days), else ``1 / steps_per_day`` each.
+
+        Examples
+        --------
+        >>> import smartlev as sl
+        >>> sl.Market.from_prices([1, 2, 3], steps_per_day=4).step_days.tolist()
+        [0.25, 0.25]
+        >>> ts = ["2024-01-05", "2024-01-08", "2024-01-09"]  # Friday, Monday, Tuesday
+        >>> sl.Market.from_prices([1, 2, 3], timestamps=ts).step_days.tolist()
+        [3.0, 1.0]
+        """
+        if self.timestamps is None:
+            return np.full(self.steps, 1.0 / self.steps_per_day)
+        return np.diff(self.timestamps.astype(np.int64)) / _NS_PER_DAY
+
+    def funding_marks(self) -> np.ndarray:
+        """Number of 8-hour funding times (00:00, 08:00, 16:00 UTC) in each step.
+
+        Returns an int array ``(steps,)``. With timestamps, step ``t`` counts the funding
+        times in ``(timestamps[t-1], timestamps[t]]``; without, the regular clock
+        ``np.diff((np.arange(steps + 1) * 3) // steps_per_day)`` (3 a day, the first at
+        the end of the first third of a day).
+
+        Examples
+        --------
+        >>> import smartlev as sl
+        >>> sl.Market.from_prices([1.0] * 9, steps_per_day=4).funding_marks().tolist()
+        [0, 1, 1, 1, 0, 1, 1, 1]
+        >>> ts = ["2024-01-01 07:00", "2024-01-01 08:00", "2024-01-01 09:00", "2024-01-02 09:00"]
+        >>> sl.Market.from_prices([1, 2, 3, 4], timestamps=ts).funding_marks().tolist()
+        [1, 0, 3]
+        """
+        if self.timestamps is None:
+            marks = (np.arange(self.steps + 1) * 3) // self.steps_per_day
+        else:
+            marks = self.timestamps.astype(np.int64) // _NS_PER_8H  # floor, also before 1970
+        return np.diff(marks)
+
     # -------------------------------------------------------------------- access
-    def path_range(self, start: int, stop: int) -> np.ndarray:
-        """Prices of paths ``start`` to ``stop - 1``, shape ``(stop - start, steps + 1)``."""
+    def _check_range(self, start: int, stop: int) -> None:
         if not (0 <= start < stop <= self.paths):
             raise ValueError(
                 f"path range must satisfy 0 <= start < stop <= {self.paths}, got {start}, {stop}"
             )
-        if self._prices is not None:
-            return self._prices[start:stop]
+
+    def _assemble(self, start: int, stop: int, fn: Callable) -> list[np.ndarray]:
+        """Paths ``start..stop-1`` of a lazy market, block by block; ``fn`` returns a
+        tuple of arrays per block, and the result is a list of the stacked arrays."""
         bs = self._block_size
 
-        def block(b: int) -> np.ndarray:  # the paths of generator block b in the range
+        def block(b: int) -> list[np.ndarray]:  # the paths of generator block b in the range
             lo, hi = b * bs, min((b + 1) * bs, self.paths)
             need = min(hi, stop) - lo
-            return np.asarray(self._block_fn(b, need), dtype=float)[max(start - lo, 0) : need]
+            return [np.asarray(a, dtype=float)[max(start - lo, 0) : need] for a in fn(b, need)]
 
         first, last = start // bs, (stop - 1) // bs
-        out = block(first)
-        if last > first:  # filled block by block: one block beside the result at a time
-            part = out
+        parts = block(first)
+        if last == first:
+            return parts
+        outs = []
+        for part in parts:  # filled block by block: one block beside the result at a time
             if part.strides[0] == part.itemsize:  # time-major blocks stay time-major
-                out = np.empty((part.shape[1], stop - start)).T
+                outs.append(np.empty((part.shape[1], stop - start)).T)
             else:
-                out = np.empty((stop - start, part.shape[1]))
-            row = 0
-            for b in range(first, last + 1):
-                if b > first:
-                    part = block(b)
+                outs.append(np.empty((stop - start, part.shape[1])))
+        row = 0
+        for b in range(first, last + 1):
+            if b > first:
+                parts = block(b)
+            for out, part in zip(outs, parts, strict=True):
                 out[row : row + part.shape[0]] = part
-                row += part.shape[0]
-                del part
+            row += parts[0].shape[0]
+            del parts
+        return outs
+
+    def path_range(self, start: int, stop: int) -> np.ndarray:
+        """Closes of paths ``start`` to ``stop - 1``, shape ``(stop - start, steps + 1)``."""
+        self._check_range(start, stop)
+        if self._prices is not None:
+            return self._prices[start:stop]
+        (out,) = self._assemble(start, stop, lambda b, n: (self._block_fn(b, n),))
         return check_prices(out, name=f"{self.name} generated prices")
+
+    def bar_range(self, start: int, stop: int) -> Bars:
+        """Bars of paths ``start`` to ``stop - 1``: ``(close, open, high, low)``.
+
+        Each is an array ``(stop - start, steps + 1)`` laid out as :meth:`path_range`
+        lays out closes (possibly a time-major view); ``open``, ``high`` and ``low``
+        are None when the market has closes only. A lazy market generates them block
+        by block, as it does closes.
+
+        Examples
+        --------
+        >>> import smartlev as sl
+        >>> m = sl.scenarios.gbm(days=2, steps_per_day=24, paths=3, seed=0)
+        >>> close, o, h, lo = m.bar_range(1, 3)
+        >>> close.shape, bool((h >= close).all() and (lo <= o).all())
+        ((2, 49), True)
+        >>> sl.Market.from_prices([1.0, 2.0]).bar_range(0, 1)[1] is None
+        True
+        """
+        self._check_range(start, stop)
+        if self._open is not None:
+            sl = slice(start, stop)
+            return self._prices[sl], self._open[sl], self._high[sl], self._low[sl]
+        if self._bar_block_fn is None:
+            return self.path_range(start, stop), None, None, None
+        close, o, h, lo = self._assemble(start, stop, self._bar_block_fn)
+        # the generators build open, high and low from the closes: checking those is enough
+        check_prices(close, name=f"{self.name} generated prices")
+        return close, o, h, lo
 
     def chunks(self, size: int) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(first_path, prices)`` for consecutive groups of at most ``size`` paths."""
@@ -224,18 +405,23 @@ class Market:
             yield start, self.path_range(start, min(start + size, self.paths))
 
     def subset(self, paths: int) -> Market:
-        """The first ``paths`` paths as a new (materialised) market."""
+        """The first ``paths`` paths as a new (materialised) market, bars and times kept."""
         n = check_int("paths", paths, low=1, high=self.paths)
-        return Market(
-            self.path_range(0, n),
+        close, o, h, lo = self.bar_range(0, n)
+        m = Market(
+            close,
             steps_per_day=self.steps_per_day,
             name=self.name,
             timestamps=self.timestamps,
         )
+        if o is not None:  # already checked: stored as they are
+            m._open, m._high, m._low = o, h, lo
+        return m
 
     def __repr__(self) -> str:
         lazy = ", lazy" if self.is_lazy else ""
+        bars = ", bars" if self.has_bars else ""
         return (
             f"Market({self.name!r}, paths={self.paths}, steps={self.steps}, "
-            f"steps_per_day={self.steps_per_day}, days={self.days:g}{lazy})"
+            f"steps_per_day={self.steps_per_day}, days={self.days:g}{bars}{lazy})"
         )

@@ -427,7 +427,7 @@ def test_load_binance_zip(tmp_path):
 
 
 YAHOO = """Date,Open,High,Low,Close,Adj Close,Volume
-2024-01-03,44000,45000,43000,42800,42700,100
+2024-01-03,44000,45000,42500,42800,42700,100
 2024-01-01,42000,43000,41000,42280,42200,100
 2024-01-02,42280,45500,42000,44000,43900,100
 """
@@ -627,3 +627,178 @@ def test_write_sample_into_a_folder_and_command_line(tmp_path, capsys):
     assert data._main([str(tmp_path / "cli" / "s.csv")]) == 0
     assert (tmp_path / "cli" / "s.csv").read_bytes() == SAMPLE.read_bytes()
     assert "synthetic" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------- generated bars
+# Closes produced by the code before bars existed (commit 6be3551), for these seeds:
+# (scenario call, [(path, column), ...], [close, ...]). Bars must not change one of them.
+STORED_CLOSES = [
+    ("gbm(days=3, steps_per_day=24, paths=1100, seed=3)", [(0, 72), (1099, 36), (550, 7)],
+     [89.67290242267187, 100.04974465356227, 98.60218828664243]),
+    ("trend(paths=70, seed=1, days=60)", [(0, 60), (69, 30), (35, 7)],
+     [132.77671379596566, 80.98275333466599, 98.07127843422352]),
+    ("sideways(paths=70, seed=2, days=60)", [(0, 60), (69, 30), (35, 7)],
+     [89.15251969043342, 91.39661602290208, 107.72183120605823]),
+    ("jump_diffusion(paths=70, seed=4, days=200)", [(0, 200), (69, 100), (35, 7)],
+     [156.92807560860388, 115.75714713278403, 103.39862978545898]),
+    ("crash(paths=3, seed=5, days=60)", [(0, 60), (2, 30), (1, 7)],
+     [63.75263198640461, 120.64315260753095, 116.72097962377606]),
+    ("garch(paths=70, seed=6, days=100)", [(0, 100), (69, 50), (35, 7)],
+     [93.44686194770195, 134.7188050510048, 89.9493878434802]),
+    ("regime_switching(paths=70, seed=7, days=100)", [(0, 100), (69, 50), (35, 7)],
+     [80.10094088377822, 80.0046275510709, 98.48985762206343]),
+    ("bridge(150.0, paths=70, seed=8, days=60)", [(0, 60), (69, 30), (35, 7)],
+     [150.0, 130.16394885878765, 132.4249664398001]),
+    ("shuffle(scenarios.gbm(paths=1, days=30, seed=3), paths=70, seed=9)",
+     [(0, 720), (69, 360), (35, 7)], [94.98375464664468, 93.6171397473876, 101.59733139787335]),
+]
+
+
+@pytest.mark.parametrize("call, where, closes", STORED_CLOSES, ids=[c[0] for c in STORED_CLOSES])
+def test_bars_leave_every_close_as_it_was(call, where, closes):
+    m = eval(f"scenarios.{call}")
+    assert m.has_bars
+    close = m.bar_range(0, m.paths)[0]
+    got = [close[i, j] for i, j in where]
+    # the same operations as before: equal to the last bit on one machine; 1e-14 allows
+    # for another CPU's exp
+    assert_allclose(got, closes, rtol=1e-14, atol=0)
+    assert_array_equal(close, m.path_range(0, m.paths))  # with or without bars: the same
+    no_bars = eval(f"scenarios.{call[:-1]}, bars=False)")
+    assert not no_bars.has_bars and no_bars.bar_range(0, 1)[1] is None
+    assert_array_equal(no_bars.prices, close)
+
+
+ALL_GENERATORS = {
+    **RANDOM,
+    "sawtooth": lambda paths, seed, **kw: scenarios.sawtooth(paths=paths, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_GENERATORS))
+@pytest.mark.parametrize("paths", [3, 70])  # path-major and time-major blocks
+def test_generated_bars_hold_their_open_and_close(name, paths):
+    m = ALL_GENERATORS[name](paths=paths, seed=11, days=20, steps_per_day=2)
+    close, o, h, lo = m.bar_range(0, paths)
+    for x in (o, h, lo):
+        assert x.shape == close.shape and np.isfinite(x).all() and (x > 0).all()
+        assert_array_equal(x[:, 0], close[:, 0])
+    assert (h >= np.maximum(o, close)).all() and (lo <= np.minimum(o, close)).all()
+    assert_array_equal(m.open, o)
+    if name not in ("jump_diffusion", "crash", "shuffle"):
+        assert_array_equal(o[:, 1:], close[:, :-1])  # no gaps: open at the previous close
+    if name not in ("sawtooth",):
+        assert (h[:, 1:] > np.maximum(o, close)[:, 1:]).mean() > 0.95  # a bar has a range
+
+
+def test_gbm_highs_and_lows_follow_the_bridge_law():
+    # P(max >= m) = exp(-2 m (m - b) / s^2) for a bridge from 0 to b: at the drawn maximum
+    # this probability is uniform on (0, 1); likewise for the minimum. 200 x 240 draws:
+    # the mean's standard error is 0.0012, the tolerance 0.005 (4 standard errors)
+    sigma, spd = 0.8, 24
+    m = scenarios.gbm(sigma=sigma, days=10, steps_per_day=spd, paths=200, seed=5)
+    close, _, h, lo = m.bar_range(0, 200)
+    s2 = sigma**2 / (365 * spd)
+    prev = close[:, :-1]
+    b = np.log(close[:, 1:] / prev)
+    top, bottom = np.log(h[:, 1:] / prev), np.log(lo[:, 1:] / prev)
+    u_high = np.exp(-2 * top * (top - b) / s2)
+    u_low = np.exp(-2 * bottom * (bottom - b) / s2)
+    for u in (u_high, u_low):
+        assert abs(u.mean() - 0.5) < 0.005
+        assert abs((u < 0.1).mean() - 0.1) < 0.005
+    # drawn independently (the documented approximation): no correlation left
+    assert abs(np.corrcoef(u_high.ravel(), u_low.ravel())[0, 1]) < 0.02  # 4.6 std errors
+
+
+def test_garch_bars_use_each_steps_volatility():
+    m = scenarios.garch(days=2000, paths=20, seed=3, dist="normal")
+    close, _, h, lo = m.bar_range(0, 20)
+    log_range = np.log(h[:, 1:] / lo[:, 1:])
+    size = np.abs(np.diff(np.log(close), axis=1))
+    calm, wild = size < np.quantile(size, 0.2), size > np.quantile(size, 0.8)
+    assert log_range[wild].mean() > 1.5 * log_range[calm].mean()
+
+
+def test_jumps_arrive_as_gaps_at_the_open():
+    # no diffusion: a bar is its gap, then a straight drift from open to close
+    m = scenarios.jump_diffusion(sigma=0.0, jump_intensity=30.0, days=365, paths=2, seed=1)
+    close, o, h, lo = m.bar_range(0, 2)
+    gapped = ~np.isclose(o[:, 1:], close[:, :-1], rtol=1e-12)
+    assert 20 < gapped.sum() < 100
+    drift = np.log(close[:, 1:] / o[:, 1:])
+    assert_allclose(drift, drift[0, 0], atol=1e-12)  # the compensator, every bar alike
+    assert_allclose(h, np.maximum(o, close), rtol=1e-12)
+    assert_allclose(lo, np.minimum(o, close), rtol=1e-12)
+
+
+def test_a_crash_gaps_down_at_the_open():
+    m = scenarios.crash(drop=0.4, at_day=10, sigma=0.0, days=20)
+    close, o, h, lo = m.bar_range(0, 1)
+    assert_allclose([close[0, 10], o[0, 11], h[0, 11], lo[0, 11], close[0, 11]],
+                    [100, 60, 60, 60, 60])
+    spread = scenarios.crash(drop=0.5, at_day=1, over_steps=2, sigma=0.0, days=3)
+    assert_allclose(spread.open[0, 1:4], [100, 100 * 0.5**0.5, 50])
+
+
+def test_shuffle_moves_each_bar_with_its_return():
+    base = data.market("btc-usd-daily", "2021-01-01", "2021-03-31")
+    m = scenarios.shuffle(base, paths=5, seed=2)
+    close, o, h, lo = m.bar_range(0, 5)
+    for x, real in ((o, base.open), (h, base.high), (lo, base.low)):
+        assert_allclose(x[0], real[0], rtol=1e-12)  # path 0 is the history itself
+        rel = np.sort(x[:, 1:] / close[:, :-1], axis=1)
+        assert_allclose(rel, np.broadcast_to(np.sort(real[0, 1:] / base.prices[0, :-1]),
+                                             rel.shape), rtol=1e-12)
+    plain = scenarios.shuffle(scenarios.gbm(paths=1, days=5, seed=1, bars=False), paths=3)
+    c, o, h, lo = plain.bar_range(0, 3)
+    assert (h >= c).all() and (h[:, 1:] > np.maximum(o, c)[:, 1:]).all()
+
+
+def test_bars_flag_must_be_a_bool():
+    with pytest.raises(TypeError, match="bars must be True or False, got 1"):
+        scenarios.gbm(bars=1)
+
+
+def test_sample_klines_bars_load_with_the_file(tmp_path):
+    m = scenarios.load_csv(data.write_sample_csv(tmp_path, days=20))
+    k = data.sample_klines(days=20)
+    assert m.has_bars
+    assert_array_equal(m.high[0, 1:], k["high"].iloc[1:])
+    assert_array_equal(m.open[0, 1:], k["open"].iloc[1:])
+
+
+# ------------------------------------------------------------- price files with bars
+def test_load_yahoo_keeps_open_high_low(tmp_path):
+    m = scenarios.load_csv(write(tmp_path, "BTC-USD.csv", YAHOO))
+    assert_array_equal(m.open, [[42280, 42280, 44000]])
+    assert_array_equal(m.high, [[42280, 45500, 45000]])
+    assert_array_equal(m.low, [[42280, 42000, 42500]])
+    adj = scenarios.load_csv(write(tmp_path, "BTC-USD.csv", YAHOO), price="Adj Close")
+    assert not adj.has_bars  # other basis than the open, high and low
+
+
+def test_load_klines_keep_bars(tmp_path):
+    m = scenarios.load_csv(write(tmp_path, "k.csv", "\n".join(kline_rows())))
+    assert m.has_bars and m.high.shape == m.prices.shape
+    assert (m.high >= m.prices).all() and (m.low <= m.prices).all()
+
+
+def test_load_refuses_a_bar_outside_its_high_and_low(tmp_path):
+    bad = YAHOO.replace("2024-01-02,42280,45500,42000", "2024-01-02,42280,43500,42000")
+    with pytest.raises(scenarios.PriceFileError, match=r"line 4: high 43500 must be at least "
+                       r"the open and the close \(open 42280, close 44000\)"):
+        scenarios.load_csv(write(tmp_path, "b.csv", bad))
+    bad = YAHOO.replace("2024-01-02,42280,45500,42000", "2024-01-02,42280,45500,x")
+    with pytest.raises(scenarios.PriceFileError, match="line 4: column 'low' holds 'x'"):
+        scenarios.load_csv(write(tmp_path, "b.csv", bad))
+
+
+def test_load_gap_filled_rows_are_flat_bars(tmp_path):
+    text = ("Date,Open,High,Low,Close\n2024-01-01,10,11,9,10\n2024-01-02,10,13,9,12\n"
+            "2024-01-04,12,15,11,14\n")
+    m = scenarios.load_csv(write(tmp_path, "g.csv", text), gaps="ffill")
+    assert_array_equal(m.prices, [[10, 12, 12, 14]])
+    assert_array_equal(m.open, [[10, 10, 12, 12]])
+    assert_array_equal(m.high, [[10, 13, 12, 15]])
+    assert_array_equal(m.low, [[10, 9, 12, 11]])
