@@ -374,6 +374,8 @@ def _run_chunk(product, bars: tuple, clock: _Clock, history: bool, intrabar: boo
                 if out is not None:
                     out = np.where(book.dead, 0.0, out)
                     _pay(book, book.fees, out, nav)
+            if intrabar and rules.levels_move:  # the product moved its levels at the close
+                changed = slice(None)
             if intrabar and changed is not None:
                 levels.update(changed)
             rec.add(book.any_dead)
@@ -429,16 +431,18 @@ class _Levels:
         self.fall, self.rise = np.empty(P), np.empty(P)
         self.update(slice(None))
 
-    def kinds(self, paths) -> list[tuple[str, np.ndarray, bool]]:
+    def kinds(self, paths) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """``(kind, price, reached by a fall)`` of every level of ``paths`` (NaN: none)."""
         r, s = self.rules, self.rules.sign
         u, c = self.book.u[paths], self.book.c[paths]
         out = []
         for kind, b in (("above", r.above), ("below", r.below)):
             if b is not None:
-                out.append((kind, b * c / (u * (s - b)), (s * (s - b) < 0) == (kind == "above")))
+                b = b if np.ndim(b) == 0 else b[paths]  # one level, or one per path
+                falls = (s * (s - b) < 0) == (kind == "above")
+                out.append((kind, b * c / (u * (s - b)), np.broadcast_to(falls, u.shape)))
         bottom = r.liquidation_price(u, c) if self.book.margin else -c / u
-        out.append(("death", bottom, s > 0))
+        out.append(("death", bottom, np.full(u.shape, s > 0)))
         for _, price, _ in out:  # a level at a price no route can reach: none
             price[~((price > 0) & (price < np.inf))] = np.nan
         return out
@@ -447,10 +451,8 @@ class _Levels:
         fall = np.full(self.fall[paths].shape, -np.inf)
         rise = np.full(fall.shape, np.inf)
         for _, price, falls in self.kinds(paths):
-            if falls:
-                np.fmax(fall, price, out=fall)
-            else:
-                np.fmin(rise, price, out=rise)
+            np.fmax(fall, np.where(falls, price, np.nan), out=fall)
+            np.fmin(rise, np.where(falls, np.nan, price), out=rise)
         self.fall[paths], self.rise[paths] = fall, rise
 
     def stop(self, prev: np.ndarray) -> np.ndarray | None:
@@ -497,21 +499,21 @@ def _inside_bar(book: _Book, rules, levels: _Levels, t: int, paths, prev, route)
     stopped = np.zeros(m, dtype=bool)
     stop = levels.stop(prev[paths])
     live = np.arange(m)
-    while live.size:
+    for _ in range(10_000):  # a product whose level fired and is still reached: a bug
+        if not live.size:
+            return
         g, a, b = paths[live], pos[live], pts[seg[live] + 1, live]
         kinds = levels.kinds(g)
         if stop is not None:
-            kinds.append(("stop", np.where(stopped[live], np.nan, stop[live]), rules.sign > 0))
+            falls = np.full(live.size, rules.sign > 0)
+            kinds.append(("stop", np.where(stopped[live], np.nan, stop[live]), falls))
         down, up = b < a, b > a
         best = np.full(live.size, np.nan)
         first = np.full(live.size, -1)
         for k, (kind, price, falls) in enumerate(kinds):
-            if falls:
-                reach = down & (price >= b)
-                better = reach & ~(best >= price)
-            else:
-                reach = up & (price <= b)
-                better = reach & ~(best <= price)
+            # the first level the move reaches: the highest on a fall, the lowest on a rise
+            reach = (falls & down & (price >= b)) | (~falls & up & (price <= b))
+            better = reach & ((down & ~(best >= price)) | (up & ~(best <= price)))
             best[better], first[better] = price[better], k
             if kind == "death":
                 death, died = k, reach
@@ -536,6 +538,10 @@ def _inside_bar(book: _Book, rules, levels: _Levels, t: int, paths, prev, route)
         if hit.any():
             levels.update(paths[live[hit]])
         live = live[(seg[live] < nseg) & ~book.dead[paths[live]]]
+    raise RuntimeError(
+        f"{type(rules).__name__}: a price level in bar {t} keeps firing after its trade; "
+        "a product's levels must lie beyond the leverage it trades to"
+    )
 
 
 # ---------------------------------------------------------------------- statistics

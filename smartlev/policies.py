@@ -92,6 +92,11 @@ class BandPolicy:
             )
         object.__setattr__(self, "band", (lo, hi))
 
+    @classmethod
+    def examples(cls) -> tuple[BandPolicy, ...]:
+        """Configurations the tests run against the per-path loop."""
+        return (cls(2.0, (1.5, 3.0)),)
+
     def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _BandState:
         return _BandState(self, paths)
 
@@ -157,6 +162,11 @@ class VolatilityTarget:
             v = check_real(name, getattr(self, name), low=0.0, high=100.0, low_open=True)
             object.__setattr__(self, name, v)
         check_choice("scale", self.scale, ("volatility", "variance"))
+
+    @classmethod
+    def examples(cls) -> tuple[VolatilityTarget, ...]:
+        """Configurations the tests run against the per-path loop."""
+        return (cls(), cls(target_vol=1.2, halflife_days=2.0, scale="variance"))
 
     def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _VolState:
         return _VolState(self, paths, steps_per_day)
@@ -232,6 +242,11 @@ class TrendPolicy:
                 f"fast_days must be shorter than slow_days, got {self.fast_days:g} "
                 f">= {self.slow_days:g}"
             )
+
+    @classmethod
+    def examples(cls) -> tuple[TrendPolicy, ...]:
+        """Configurations the tests run against the per-path loop."""
+        return (cls(), cls(fast_days=2.0, slow_days=10.0, strength=0.5))
 
     def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _TrendState:
         return _TrendState(self, paths, steps_per_day, side, min_leverage, max_leverage)
@@ -311,6 +326,11 @@ class CPPIPolicy:
         object.__setattr__(self, "floor", f)
         if not isinstance(self.ratchet, bool):
             raise TypeError(f"ratchet must be True or False, got {self.ratchet!r}")
+
+    @classmethod
+    def examples(cls) -> tuple[CPPIPolicy, ...]:
+        """Configurations the tests run against the per-path loop."""
+        return (cls(4.0, 0.7, ratchet=True), cls(3.0, 0.8))
 
     def start(self, paths, steps_per_day, side, min_leverage, max_leverage) -> _CPPIState:
         return _CPPIState(self, paths)

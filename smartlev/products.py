@@ -160,6 +160,7 @@ class Rules:
     below: float | None = None
     stop: float | None = None
     wants_return: bool = False  # close() reads the step's price return
+    levels_move: bool = False  # above, below or stop may change at a close (per path)
 
     def __init__(self, product) -> None:
         self.management_fee = getattr(product, "management_fee", 0.0)
@@ -204,6 +205,11 @@ class Spot:
     """
 
     name: str = "Spot"
+
+    @classmethod
+    def examples(cls) -> tuple[Spot, ...]:
+        """Configurations the tests run against the per-path loop."""
+        return (cls(),)
 
     def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
         return Rules(self)
@@ -448,6 +454,21 @@ class LeveragedToken:
             name=f"{leverage:g}x token (Gate-style)",
         )
 
+    @classmethod
+    def examples(cls) -> tuple[LeveragedToken, ...]:
+        """Configurations the tests run against the per-path loop."""
+        return (
+            cls(3.0),
+            cls(-2.0, management_fee=0.001, funding_rate=0.0002, trading_cost=0.001,
+                interest_rate=0.05),
+            cls.bybit(3.0),
+            cls.ftx(3.0),
+            cls.kucoin(-3.0),
+            cls.gate(-3.0),
+            cls(2.0, rebalance_every_days=None, band=(1.5, 2.5), trading_cost=0.002),
+            cls(3.0, interest_rate=0.05, subscription_fee=0.0005, redemption_fee=0.0005),
+        )  # fmt: skip
+
     def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
         return _TokenRules(self, steps_per_day, intrabar)
 
@@ -592,6 +613,15 @@ class Perpetual:
     @property
     def sign(self) -> float:
         return 1.0 if self.side == "long" else -1.0
+
+    @classmethod
+    def examples(cls) -> tuple[Perpetual, ...]:
+        """Configurations the tests run against the per-path loop."""
+        return (
+            cls(20.0),
+            cls(5.0, side="short", fee=0.0005, funding_rate=0.0001),
+            cls(10.0, tiers=BINANCE_BTCUSDT_TIERS, margin=500_000.0),
+        )
 
     def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
         return _PerpetualRules(self)
@@ -776,6 +806,17 @@ class SmartLeverage:
     def sign(self) -> float:
         return 1.0 if self.side == "long" else -1.0
 
+    @classmethod
+    def examples(cls) -> tuple[SmartLeverage, ...]:
+        """Configurations the tests run against the per-path loop (each registered policy
+        is also run with its own examples)."""
+        return (
+            cls(),
+            cls(side="short", tolerance=0.1, trading_cost=0.001, management_fee=0.0002,
+                interest_rate=0.04),
+            cls(rebalance_every_days=1.0, circuit_breaker=0.05, cooldown_days=2),
+        )  # fmt: skip
+
     def rules(self, paths: int, steps_per_day: int, intrabar: bool = True) -> Rules:
         return _SmartRules(self, paths, steps_per_day, intrabar)
 
@@ -791,7 +832,8 @@ class _SmartRules(Rules):
         self.lo, self.hi, self.tol = p.min_leverage, p.max_leverage, p.tolerance
         self.policy = p.policy.start(paths, steps_per_day, p.sign, self.lo, self.hi)
         self.band = self.policy.band
-        self.want = np.full(paths, min(max(self.policy.initial, self.lo), self.hi))
+        self.base = np.full(paths, min(max(self.policy.initial, self.lo), self.hi))
+        self.want = self.base.copy()  # the base target, capped where the breaker cools down
         self.initial = self.sign * float(self.want[0])
         self.every = _schedule_steps(p.rebalance_every_days, steps_per_day)
         self.cool_steps = int(round(p.cooldown_days * steps_per_day))
@@ -801,9 +843,10 @@ class _SmartRules(Rules):
         if intrabar:  # levels inside the bar: the cap, a band policy's band, the breaker
             if self.band is None:
                 self.above = self.hi + self.tol + EDGE
-            else:
+            else:  # below the band, or below a target the breaker has cut
                 self.above = min(self.band[1], self.hi) + EDGE
-                self.below = self.band[0] - EDGE
+                self.below = np.full(paths, self.band[0] - EDGE)
+                self.levels_move = True
             self.stop = p.circuit_breaker
 
     def _cap(self, want: np.ndarray, t: int) -> np.ndarray:
@@ -812,19 +855,31 @@ class _SmartRules(Rules):
             np.minimum(want, self.p.breaker_leverage, out=want, where=self.until >= t)
         return want
 
+    def _below(self, t: int) -> None:
+        """A band policy's lower level for the next bar: none on paths whose breaker cut
+        the target (they stay below the band on purpose until the cool-down ends)."""
+        if self.levels_move:
+            self.below.fill(self.band[0] - EDGE)
+            self.below[self.until > t] = np.nan
+
     def fill(self, kind, paths, t):
         if kind == "stop":
             self.until[paths] = t + self.cool_steps
             self.last_cool = max(self.last_cool, t + self.cool_steps)
-            return self.sign * np.minimum(self.want[paths], self.p.breaker_leverage), BREAKER
-        if kind == "above":
-            return self.sign * self.want[paths], BAND if self.band is not None else CAP
-        return self.sign * self.want[paths], BAND
+            if self.levels_move:
+                self.below[paths] = np.nan
+        # the last close's target, capped while the breaker cools down in this bar
+        want = self.base[paths]
+        cooling = self.until[paths] >= t
+        want = np.where(cooling, np.minimum(want, self.p.breaker_leverage), want)
+        why = BREAKER if kind == "stop" else CAP if kind == "above" and self.band is None else BAND
+        return self.sign * want, why
 
     def close(self, t, ret, nav, notional):
         s = self.sign
         want = self.policy.target(ret, nav)
-        np.clip(want, self.lo, self.hi, out=self.want)
+        np.clip(want, self.lo, self.hi, out=self.base)
+        np.copyto(self.want, self.base)
         tripped = None
         if self.breaker_at_close:
             # an exact 10 % fall in floating point trips a 10 % breaker
@@ -836,12 +891,15 @@ class _SmartRules(Rules):
             else:
                 tripped = None
         want = self._cap(self.want, t)
+        self._below(t)
         with np.errstate(divide="ignore", invalid="ignore"):
             lev = notional / nav  # signed; NaN on dead paths, which never trade
         if self.band is not None:
             mag = lev if s > 0 else -lev
-            need = (mag < self.band[0] - EDGE) | (mag > self.band[1] + EDGE)
-            need |= mag > self.hi + EDGE
+            need = mag < self.band[0] - EDGE
+            if self.levels_move:  # inside the bar: a target cut by the breaker stays cut
+                need &= self.until < t
+            need |= (mag > self.band[1] + EDGE) | (mag > self.hi + EDGE)
         else:
             gap = np.abs(lev - s * want)
             need = gap > self.tol + EDGE

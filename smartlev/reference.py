@@ -81,6 +81,7 @@ def simulate_path(
         """(kind, price, reached by a fall) of the product's levels; None: no such level."""
         out = []
         for kind, b in (("above", rules.above), ("below", rules.below)):
+            b = None if b is None else float(np.ravel(b)[0])
             if b is not None and u != 0 and s != b:
                 out.append((kind, b * c / (u * (s - b)), (s * (s - b) < 0) == (kind == "above")))
         if u != 0:

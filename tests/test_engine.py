@@ -138,23 +138,25 @@ def test_kelly_leverage_maximises_median_growth_in_simulation():
 
 
 # ------------------------------------------------------- kernel vs plain per-path loop
-PRODUCTS = [
-    sl.Spot(),
-    sl.LeveragedToken(3.0),
-    sl.LeveragedToken(-2.0, management_fee=0.001, funding_rate=0.0002, trading_cost=0.001),
-    sl.LeveragedToken.bybit(3.0),
-    sl.LeveragedToken.ftx(3.0),
-    sl.LeveragedToken.kucoin(-3.0),
-    sl.LeveragedToken(2.0, rebalance_every_days=None, band=(1.5, 2.5), trading_cost=0.002),
-    sl.Perpetual(20.0),
-    sl.Perpetual(5.0, side="short", fee=0.0005, funding_rate=0.0001),
-    sl.Perpetual(10.0, tiers=sl.BINANCE_BTCUSDT_TIERS, margin=500_000.0),
-    sl.SmartLeverage(),
-    sl.SmartLeverage(side="short", tolerance=0.1, trading_cost=0.001, management_fee=0.0002),
-    sl.SmartLeverage(policy=sl.BandPolicy(2.0, (1.5, 3.0)), circuit_breaker=None),
-    sl.SmartLeverage(policy=sl.CPPIPolicy(4.0, 0.7, ratchet=True), min_leverage=0.0),
-    sl.SmartLeverage(rebalance_every_days=1.0, circuit_breaker=0.05, cooldown_days=2),
-]
+def catalogue() -> list:
+    """Every registered product's examples, and Smart Leverage with every registered
+    policy's examples (long, and short with its controls): a product or policy added with
+    ``register`` is checked against the per-path loop without a new test."""
+    out = []
+    for cls in sl.products.PRODUCTS.values():
+        if hasattr(cls, "run"):  # settles instead of stepping (tested on its own)
+            continue
+        out += list(cls.examples() if hasattr(cls, "examples") else [cls()])
+    for pol in sl.policies.POLICIES.values():
+        for p in pol.examples() if hasattr(pol, "examples") else [pol()]:
+            out.append(sl.SmartLeverage(policy=p, name=f"Smart {p}"))
+            out.append(sl.SmartLeverage(policy=p, side="short", min_leverage=0.0,
+                                        circuit_breaker=0.05, trading_cost=0.001,
+                                        name=f"Smart short {p}"))  # fmt: skip
+    return out
+
+
+PRODUCTS = catalogue()
 
 
 @pytest.mark.parametrize("product", PRODUCTS, ids=lambda p: p.name)
@@ -181,7 +183,7 @@ def test_time_major_and_path_major_prices_give_the_same_numbers(product):
     for prices in (m.prices, np.ascontiguousarray(m.prices)):
         market = sl.Market.from_prices(prices, steps_per_day=24)
         assert market.prices.flags.f_contiguous == (prices is m.prices)  # layout kept
-        for chunk in (128, None):  # closed forms on small chunks, the kernel on large ones
+        for chunk in (128, None):
             runs.append(sl.simulate(product, market, history=False, chunk_paths=chunk))
     for r in runs[1:]:
         for key in ("rebalances", "event_step", "liquidated", "wiped_out"):
@@ -209,50 +211,6 @@ def test_short_schedules_and_market_windows_match_the_loop(product):
         assert_allclose(r.nav[i], ref["nav"], rtol=1e-9, atol=1e-12)
         assert r.rebalances[i] == ref["rebalances"]
         assert r.event_step[i] == ref["event_step"]
-
-
-@pytest.mark.parametrize(
-    "product",
-    [
-        sl.SmartLeverage(),
-        sl.SmartLeverage(side="short", tolerance=0.05, trading_cost=0.002),
-        sl.SmartLeverage(min_leverage=0.0, max_leverage=12.0, tolerance=0.0),
-        sl.SmartLeverage(circuit_breaker=0.03, cooldown_days=0.5, management_fee=0.01),
-    ],
-    ids=["default", "short with costs", "zero tolerance", "breaker and fee"],
-)
-def test_volatility_target_range_check_gives_the_row_by_row_answer(product, monkeypatch):
-    # a volatility target's blocks are first checked path by path from the ranges of
-    # leverage and target; turning that off (every row compared) must change nothing,
-    # also with crashes that wipe paths out and with breakers tripping
-    from smartlev.policies import _VolState
-
-    m = sl.scenarios.jump_diffusion(
-        sigma=1.2, jump_intensity=30.0, jump_mean=-0.3, jump_std=0.15, days=40,
-        steps_per_day=24, paths=400, seed=8,
-    )
-    fast = sl.simulate(product, m)
-    monkeypatch.setattr(_VolState, "monotone", False)
-    slow = sl.simulate(product, m)
-    for key in ("nav", "leverage", "reason", "rebalances", "event_step", "wiped_out",
-                "volatility", "leverage_mean", "leverage_min", "leverage_max", "max_drawdown"):
-        np.testing.assert_array_equal(getattr(fast, key), getattr(slow, key), err_msg=key)
-    assert fast.rebalances.sum() > 1000
-    assert fast.wiped_out.any() or product.side == "short"  # gaps beat the long side
-
-
-def test_default_chunks_are_balanced_and_bounded():
-    from smartlev.engine import _default_chunk
-
-    band = sl.LeveragedToken(3.0, rebalance_every_days=None, band=(2.0, 4.0))
-    daily = sl.LeveragedToken(3.0)
-    assert _default_chunk(daily, 10_000, 8760, history=True, lazy=False) == 10_000
-    assert _default_chunk(daily, 10_000, 8760, history=False, lazy=False) == 5_000
-    assert _default_chunk(band, 10_000, 8760, history=False, lazy=False) == 10_000
-    assert _default_chunk(sl.SmartLeverage(), 40_000, 8760, history=False, lazy=False) == 13_334
-    # a generated market holds one chunk of prices: at most ~64 million of them
-    assert _default_chunk(band, 100_000, 8760, history=False, lazy=True) * 8761 <= 2**26 + 8761
-    assert _default_chunk(sl.Spot(), 10, 5, history=False, lazy=True) == 10
 
 
 def test_chunking_and_history_do_not_change_results():
@@ -293,8 +251,13 @@ def test_smart_leverage_circuit_breaker_cuts_leverage():
     r = sl.simulate(p, m)
     assert r.reason[0, 2] == 5
     assert r.leverage[0, 2] == pytest.approx(1.0)
-    # no liquidation, yet a 45 % loss in one step
-    assert r.nav[0, 2] == pytest.approx(0.55)
+    # the breaker fires where the price is 10 % down: 3x to 90, then 1x to 85
+    assert r.nav[0, 2] == pytest.approx(0.7 * 85 / 90)
+    assert r.reason[0, 3:5].tolist() == [0, 0]  # cut on purpose while it cools down
+    assert r.reason[0, 5] == 3 and r.leverage[0, 5] == pytest.approx(3.0)  # back in the band
+    # decided at the close: no liquidation, yet a 45 % loss in one step
+    c = sl.simulate(p, m, triggers="close")
+    assert c.reason[0, 2] == 5 and c.nav[0, 2] == pytest.approx(0.55)
 
 
 def test_structured_product_payoff_and_cap():
@@ -440,43 +403,19 @@ def test_band_policy_exits_are_recorded_as_band():
     assert sl.REASONS[3] == "band"
 
 
-def test_perpetual_fee_is_charged_on_the_entry_notional():
+def test_perpetual_fee_is_charged_on_opening_and_on_closing():
     r = sl.simulate(sl.Perpetual(10.0, fee=0.0005), sl.Market.from_prices([100.0, 96.0]))
-    assert r.fees_paid[0] == pytest.approx(10 * 0.0005)
-    assert r.final_nav[0] == pytest.approx(1 - 0.4 - 0.005)
+    closing = 0.0005 * 10 * 0.96  # on the notional at the last price
+    assert r.fees_paid[0] == pytest.approx(10 * 0.0005 + closing)
+    assert r.final_nav[0] == pytest.approx(1 - 0.4 - 0.005 - closing)
+    flat = sl.simulate(sl.Perpetual(10.0, fee=0.0005), sl.Market.from_prices([100.0, 100.0]))
+    assert flat.final_nav[0] == pytest.approx(0.99)
 
 
 def test_exact_ten_percent_fall_trips_a_ten_percent_breaker():
     p = sl.SmartLeverage(policy=sl.BandPolicy(3.0, (2.0, 4.0)), circuit_breaker=0.10)
     r = sl.simulate(p, sl.Market.from_prices([100.0, 90.0, 91.0]))
     assert r.reason[0, 1] == 5
-
-
-CLOSED_FORM = [p for p in PRODUCTS if isinstance(p, (sl.Spot, sl.Perpetual))] + [
-    sl.LeveragedToken(3.0),
-    sl.LeveragedToken(-2.0, management_fee=0.001, funding_rate=0.0002, name="-2x, costs"),
-    sl.LeveragedToken(3.0, rebalance_every_days=0.5, management_fee=0.0005, name="3x, 12 h"),
-]
-
-
-@pytest.mark.parametrize("product", CLOSED_FORM, ids=lambda p: p.name)
-@pytest.mark.parametrize("spd", [1, 24])
-def test_loop_and_closed_form_agree(product, spd, monkeypatch):
-    """Spot, perpetuals and scheduled tokens: closed form and kernel give the same run."""
-    prices = random_prices(paths=6, steps=150, sigma=0.08 if spd == 1 else 0.03, seed=7)
-    prices[3, 70] *= 0.6  # a gap that wipes out or liquidates the leveraged products
-    m = sl.Market.from_prices(prices, steps_per_day=spd)
-    closed = sl.simulate(product, m)
-    monkeypatch.setattr(sl.engine, "_CLOSED_FORM_MAX", 0)
-    loop = sl.simulate(product, m)
-    assert_allclose(loop.nav, closed.nav, rtol=1e-9, atol=1e-12)
-    assert_allclose(loop.leverage, closed.leverage, rtol=1e-9, atol=1e-9)
-    assert (loop.event_step == closed.event_step).all()
-    assert (loop.rebalances == closed.rebalances).all()
-    assert (loop.reason == closed.reason).all() if loop.reason is not None else True
-    for key in ("fees_paid", "funding_paid", "max_drawdown", "volatility", "leverage_mean",
-                "leverage_min", "leverage_max", "final_nav"):
-        assert_allclose(getattr(loop, key), getattr(closed, key), rtol=1e-9, atol=1e-12)
 
 
 def test_rebalancing_cost_that_takes_the_last_of_the_nav_wipes_out():
