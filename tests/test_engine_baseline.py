@@ -13,10 +13,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from engine_baseline import FIELDS, FILE, markets, products
 from numpy.testing import assert_allclose, assert_array_equal
 
 import smartlev as sl
-from engine_baseline import FIELDS, FILE, markets, products
 
 BASE = np.load(FILE)
 EXACT = {"reason", "rebalances", "liquidated", "wiped_out", "event_step"}

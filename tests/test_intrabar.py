@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from test_engine import PRODUCTS
 
 import smartlev as sl
 from smartlev.reference import simulate_path
-from test_engine import PRODUCTS
 
 BAND = sl.LeveragedToken(3.0, rebalance_every_days=None, band=(2.0, 4.0))
 
