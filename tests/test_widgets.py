@@ -142,14 +142,14 @@ def test_smart_policy_at_both_leverage_ends(pg, policy):
 
 def test_token_rules_at_both_leverage_ends(pg):
     c = pg.controls
-    for rules, costs in zip(c["token_rules"].options, itertools.cycle((False, True))):
+    for rules, costs in zip(c["token_rules"].options, itertools.cycle(c["costs"].options)):
         c["token_rules"].value = rules
         c["costs"].value = costs
         for v in (c["token_lev"].min, c["token_lev"].max):
             c["token_lev"].value = v
             assert pg.last_error is None, f"{rules} at {v}x, costs={costs}: {pg.last_error}"
     c["token_rules"].value = "Daily rebalance"
-    c["costs"].value = False
+    c["costs"].value = "No costs"
     c["token_lev"].value = 3.0
 
 
@@ -185,7 +185,7 @@ def test_scenario_presets_and_drift_switch(pg):
     assert (c["vol"].value, c["drift"].value) == (60.0, -50.0)
     assert not c["drift"].disabled
     c["scenario"].value = "Sideways"
-    assert c["drift"].disabled
+    assert c["drift"].disabled and not c["vol"].disabled
     c["scenario"].value = "GBM"
     assert not c["drift"].disabled
 
@@ -209,7 +209,7 @@ def test_view_options_redraw_only_their_charts(pg):
     assert pg.out_fan.outputs is fan and pg.out_hist.outputs is hist
     assert pg.out_lev.outputs is not lev
     pg.controls["log_nav"].value = not pg.controls["log_nav"].value
-    assert pg.out_fan.outputs is not fan and pg.out_hist.outputs is not hist
+    assert pg.out_fan.outputs is not fan and pg.out_hist.outputs is hist
     spec = _spec(pg.out_fan)
     assert "log" in spec["layer"][0]["encoding"]["y"]["title"] or not pg.controls["log_nav"].value
     pg.controls["log_nav"].value = False
@@ -323,7 +323,11 @@ def test_liquidation_explorer_price_matches_theory():
 def test_path_explorer_routes_share_start_and_end():
     w = slw.path_explorer()
     w.controls["end_change"].value = 20
-    box = next(c for c in w.children if isinstance(c, widgets.HBox))
+    box = next(
+        c
+        for c in w.children
+        if type(c) is widgets.Box and isinstance(c.children[0], widgets.Output)
+    )
     prices = _data(box.children[0].outputs[0]["data"][VEGA])
     ends = prices[prices["day"] == prices["day"].max()].groupby("series")["value"].first()
     starts = prices[prices["day"] == 0].groupby("series")["value"].first()
