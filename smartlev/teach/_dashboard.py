@@ -174,7 +174,11 @@ def labelled(text: str, control: widgets.Widget) -> widgets.VBox:
     (True, '')
     """
     label = widgets.HTML(f'<div style="{_LABEL_STYLE}">{html.escape(text)}</div>')
-    label.layout = widgets.Layout(margin="4px 0 0 0", width="100%")
+    # every widget has a 2 px margin: a child 100% wide would stick out by 4 px and make
+    # the box scroll sideways, cutting the first letters (measured in the browser test)
+    label.layout = widgets.Layout(margin="4px 2px 0 2px", width="calc(100% - 4px)")
+    if control.layout.width in (None, "100%"):
+        control.layout.width = "calc(100% - 4px)"
     label.add_class("sl-label")
     box = widgets.VBox([label, control], layout=widgets.Layout(width="100%"))
     box.add_class("sl-control")

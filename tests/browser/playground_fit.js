@@ -31,6 +31,10 @@
       if (st.overflowX === 'visible' && st.overflowY === 'visible') continue;
       const b = a.getBoundingClientRect();
       if (r.left < b.left - 1 || r.right > b.right + 1) return a.className || a.tagName;
+      // a box that scrolls sideways hides part of what it holds (even by 2 px)
+      if (st.overflowX !== 'visible' && st.overflowX !== 'clip' &&
+          a.scrollWidth > a.clientWidth + 1 && a.closest(root) && !a.matches(root))
+        return `${a.className || a.tagName} (scrolls sideways by ${a.scrollWidth - a.clientWidth} px)`;
     }
     return null;
   };
@@ -44,6 +48,15 @@
       problems.push(`${p.what}: outside the notebook (${Math.round(r.left)}-${Math.round(r.right)} px, notebook ${Math.round(view.left)}-${Math.round(view.right)})`);
     const by = clipped(p.el, r);
     if (by) problems.push(`${p.what}: cut by its container ${String(by).slice(0, 60)}`);
+    if (p.text) {  // the text itself, not only its box: a first letter cut on the left
+      const range = document.createRange();
+      range.selectNodeContents(p.el);
+      const t = range.getBoundingClientRect();
+      const cut = t.width > 0 && (clipped(p.el.firstElementChild || p.el, t)
+        || (getComputedStyle(p.el).overflowX !== 'visible'
+            && (t.left < r.left - 0.5 || t.right > r.right + 0.5) && 'itself'));
+      if (cut) problems.push(`${p.what}: its text is cut (by ${String(cut).slice(0, 60)})`);
+    }
     if (p.text && p.el.scrollWidth > p.el.clientWidth + 1)
       problems.push(`${p.what}: text cut (${p.el.scrollWidth} px of text in ${p.el.clientWidth} px)`);
     if (p.what.endsWith('value') && !p.el.innerText.trim() && !(p.el.value || '').trim())
