@@ -1263,7 +1263,7 @@ def outcome_histogram(
         notes.append(f"last bin includes all NAVs above {hi:.3g}")
     if (allv < lo).any():
         notes.append(f"first bin includes all NAVs below {lo:.3g}")
-    at_zero = [f"{k} {100 * z:.0f}%" for k, z in zero_share.items() if z > 0]
+    at_zero = [f"{k} {100 * z:.3g}%" for k, z in zero_share.items() if z > 0]
     if at_zero:
         notes.append("not drawn, ended at 0: " + ", ".join(at_zero))
     return alt.layer(
