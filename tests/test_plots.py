@@ -460,6 +460,78 @@ def test_line_chart_dashed_series():
 def test_outcome_histogram_says_when_end_bins_hold_the_tail():
     finals = {"Perpetual": np.r_[np.zeros(50), np.linspace(0.5, 2, 940), np.full(10, 40.0)]}
     spec = _spec(plots.outcome_histogram(finals))
-    assert "last bin includes all NAVs above" in spec["title"]["subtitle"]
+    assert any("last bin includes all NAVs above" in line for line in spec["title"]["subtitle"])
     df = plots.chart_data(plots.outcome_histogram(finals))
     assert df["share"].iloc[-1] >= 1.0  # the 1% of big winners sit in the last bin
+
+
+def test_outcome_histogram_can_count_zeros_apart():
+    finals = {
+        "Perpetual 10x": np.r_[np.zeros(600), np.linspace(0.5, 3, 400)],
+        "Spot": np.linspace(0.5, 2, 1000),
+    }
+    c = plots.outcome_histogram(finals, log_x=True, zeros="apart")
+    df = plots.chart_data(c)
+    shares = df.groupby("product")["share"].sum()
+    np.testing.assert_allclose(shares["Perpetual 10x"], 40.0, atol=0.01)
+    np.testing.assert_allclose(shares["Spot"], 100.0, atol=0.01)
+    assert df["bin_start"].min() >= 0.49  # no bin stretched down to the clipped zeros
+    sub = _spec(c)["title"]["subtitle"]
+    assert any("ended at 0: Perpetual 10x 60%" in line for line in sub)
+    # every path at zero: empty bars, no error
+    c = plots.outcome_histogram({"Perpetual": np.zeros(10)}, zeros="apart")
+    assert plots.chart_data(c)["share"].sum() == 0
+    with pytest.raises(ValueError, match="zeros"):
+        plots.outcome_histogram(finals, zeros="drop")
+
+
+def test_fallback_colours_keep_away_from_colours_in_the_chart():
+    # lesson 06: three variants of Smart Leverage beside the four families
+    names = [
+        "Spot",
+        "3x token",
+        "Perpetual",
+        "Smart Leverage",
+        "Smart Leverage, breaker 5 %",
+        "Smart Leverage, no breaker",
+        "Smart Leverage, max 2x",
+    ]
+    colours = plots.product_scale(names).to_dict()["range"]
+    assert len(set(colours)) == len(names)
+    for i, a in enumerate(colours):
+        for b in colours[:i]:
+            assert plots.color_distance(a, b) >= plots.MIN_COLOR_DISTANCE, (a, b)
+    assert "#44AA99" not in colours  # Tol's teal is too close to Smart Leverage's green
+
+
+def test_color_distance_is_a_metric_on_the_palette():
+    assert plots.color_distance("#000000", "#000000") == 0.0
+    a, b = "#009E73", "#44AA99"
+    assert plots.color_distance(a, b) == pytest.approx(plots.color_distance(b, a))
+    assert plots.color_distance(a, b) < plots.MIN_COLOR_DISTANCE
+
+
+def test_scatter_final_legend_draws_the_curve_as_a_dashed_line():
+    r = np.linspace(0.5, 1.5, 50)
+    spec = _spec(
+        plots.scatter_final(
+            100 * r,
+            100 * r**3,
+            name="3x token",
+            curve_x=100 * r,
+            curve_y=100 * r,
+            curve_name="3 x the price move",
+        )
+    )
+    dots, curve = spec["layer"]
+    assert dots["mark"]["type"] == "circle"
+    assert dots["encoding"]["color"]["scale"]["domain"] == ["3x token"]
+    assert dots["encoding"]["color"]["legend"]["symbolType"] == "circle"
+    dash = curve["encoding"]["strokeDash"]
+    assert dash["scale"] == {"domain": ["3 x the price move"], "range": [[6, 3]]}
+    assert dash["legend"]["symbolType"] == "stroke"
+    assert (
+        curve["mark"]["color"]
+        == plots.product_scale(["3x token", "3 x the price move"]).to_dict()["range"][1]
+    )
+    assert "color" not in curve["encoding"]  # its own legend entry, not a dot in the colour one

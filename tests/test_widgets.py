@@ -142,14 +142,14 @@ def test_smart_policy_at_both_leverage_ends(pg, policy):
 
 def test_token_rules_at_both_leverage_ends(pg):
     c = pg.controls
-    for rules, costs in zip(c["token_rules"].options, itertools.cycle((False, True))):
+    for rules, costs in zip(c["token_rules"].options, itertools.cycle(c["costs"].options)):
         c["token_rules"].value = rules
         c["costs"].value = costs
         for v in (c["token_lev"].min, c["token_lev"].max):
             c["token_lev"].value = v
             assert pg.last_error is None, f"{rules} at {v}x, costs={costs}: {pg.last_error}"
     c["token_rules"].value = "Daily rebalance"
-    c["costs"].value = False
+    c["costs"].value = "No costs"
     c["token_lev"].value = 3.0
 
 
@@ -185,7 +185,7 @@ def test_scenario_presets_and_drift_switch(pg):
     assert (c["vol"].value, c["drift"].value) == (60.0, -50.0)
     assert not c["drift"].disabled
     c["scenario"].value = "Sideways"
-    assert c["drift"].disabled
+    assert c["drift"].disabled and not c["vol"].disabled
     c["scenario"].value = "GBM"
     assert not c["drift"].disabled
 
@@ -209,7 +209,7 @@ def test_view_options_redraw_only_their_charts(pg):
     assert pg.out_fan.outputs is fan and pg.out_hist.outputs is hist
     assert pg.out_lev.outputs is not lev
     pg.controls["log_nav"].value = not pg.controls["log_nav"].value
-    assert pg.out_fan.outputs is not fan and pg.out_hist.outputs is not hist
+    assert pg.out_fan.outputs is not fan and pg.out_hist.outputs is hist
     spec = _spec(pg.out_fan)
     assert "log" in spec["layer"][0]["encoding"]["y"]["title"] or not pg.controls["log_nav"].value
     pg.controls["log_nav"].value = False
@@ -323,9 +323,119 @@ def test_liquidation_explorer_price_matches_theory():
 def test_path_explorer_routes_share_start_and_end():
     w = slw.path_explorer()
     w.controls["end_change"].value = 20
-    box = next(c for c in w.children if isinstance(c, widgets.HBox))
+    box = next(
+        c
+        for c in w.children
+        if type(c) is widgets.Box and isinstance(c.children[0], widgets.Output)
+    )
     prices = _data(box.children[0].outputs[0]["data"][VEGA])
     ends = prices[prices["day"] == prices["day"].max()].groupby("series")["value"].first()
     starts = prices[prices["day"] == 0].groupby("series")["value"].first()
     np.testing.assert_allclose(ends.to_numpy(), 120.0, rtol=1e-4)
     np.testing.assert_allclose(starts.to_numpy(), 100.0, rtol=1e-4)
+
+
+# ----------------------------------------------------------------------------- playground set-up
+
+
+def test_playground_starting_dials_are_parameters():
+    pg = slw.playground(
+        paths=20,
+        days=90,
+        seed=7,
+        scenario="Trend up",
+        scenarios={"Trend up": {"drift": 150}, "Crash": {"drop": 0.3}},
+        products=("spot", "token", "smart"),
+        token_rules="FTX-style (daily + 4/3 cap)",
+        perp_leverage=3,
+        costs="Fees and funding",
+    )
+    c = pg.controls
+    assert pg.last_error is None
+    assert (c["scenario"].value, c["drift"].value, c["days"].value) == ("Trend up", 150.0, 90)
+    assert not c["perp"].value and list(pg.metrics.index) == ["Spot", "3x token", "Smart Leverage"]
+    assert pg.scenarios["Crash"].params["drop"] == 0.3
+    c["perp"].value = True
+    products = pg.products()
+    assert products["3x token"] == sl.LeveragedToken.ftx(3.0)  # the issuer's fee, nothing else
+    assert products["Perpetual 3x"] == sl.Perpetual(3.0, fee=0.0005, funding_rate=0.0001)
+    assert products["Smart Leverage"] == sl.SmartLeverage(management_fee=0.0001)
+
+
+def test_playground_costs_levels():
+    pg = slw.playground(paths=10, days=30, token_rules="FTX-style (daily + 4/3 cap)")
+    c = pg.controls
+    c["costs"].value = "No costs"
+    none = pg.products()
+    assert none["3x token"].management_fee == 0.0 and none["Perpetual 10x"].fee == 0.0
+    c["costs"].value = "Fees, funding and trading costs"
+    everything = pg.products()
+    assert everything["3x token"].trading_cost == 0.0005
+    assert everything["Smart Leverage"].funding_rate == 0.0001
+    assert "0.05%" in pg.cost_help.value
+    assert pg.last_error is None
+
+
+def test_playground_rejects_bad_starting_dials():
+    with pytest.raises(ValueError, match="products"):
+        slw.playground(paths=5, days=30, products=("spot", "bond"))
+    with pytest.raises(TypeError, match="products"):
+        slw.playground(paths=5, days=30, products="spot")
+    with pytest.raises(ValueError, match="token_rules"):
+        slw.playground(paths=5, days=30, token_rules="Weekly")
+    with pytest.raises(ValueError, match="costs"):
+        slw.playground(paths=5, days=30, costs="some")
+    with pytest.raises(ValueError, match="Moon"):
+        slw.playground(paths=5, days=30, scenarios={"Moon": {"drift": 1000}})
+    with pytest.raises(ValueError, match="scenario"):
+        slw.playground(paths=5, days=30, scenario="Moon")
+
+
+def test_one_more_scenario_is_one_entry():
+    """A replay of fixed prices (as sl.data.market will give) needs no playground change."""
+    prices = 100 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.04, (3, 120)), axis=1))
+
+    def replay(days, paths, seed, **_):
+        return sl.Market.from_prices(prices[:, : days + 1], steps_per_day=1)
+
+    extra = slw.Scenario("Replay", replay, vol=None, drift=None, help="fixed prices")
+    pg = slw.playground(
+        paths=3, days=60, scenarios=[*slw.SCENARIOS.values(), extra], scenario="Replay"
+    )
+    assert pg.last_error is None and pg.market.name == "Replay"
+    assert pg.controls["vol"].disabled and pg.controls["drift"].disabled
+    np.testing.assert_array_equal(pg.market.prices, prices[:, :61])
+    pg.controls["scenario"].value = "GBM"
+    assert not pg.controls["vol"].disabled and pg.last_error is None
+
+
+def test_scenario_but_changes_presets_and_params():
+    s = slw.SCENARIOS["Crash"].but(drop=0.25, vol=50.0)
+    assert (s.vol, s.params["drop"]) == (50.0, 0.25)
+    assert slw.SCENARIOS["Crash"].params["drop"] == 0.4  # the default is untouched
+    assert s.market(days=20, paths=2, seed=1).name == "Crash"
+
+
+def test_histogram_counts_liquidated_paths_apart_and_table_explains_peak_leverage():
+    pg = slw.playground(paths=60, days=365, seed=0, perp_leverage=20)
+    spec = _spec(pg.out_hist)
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+    assert any("ended at 0: Perpetual 20x" in line for line in spec["title"]["subtitle"])
+    assert "Peak leverage, typical path" in pg.table.value
+    assert "1 / maintenance margin" in pg.note.value
+    pg.controls["perp"].value = False
+    assert pg.note.value == ""
+
+
+def test_playground_has_no_thread_pool():
+    import smartlev.teach.playground as module
+
+    assert not hasattr(module, "_executor") and not hasattr(slw, "_executor")
+
+
+def test_controls_have_their_label_above_and_sliders_show_values(pg):
+    for name, control in pg.controls.items():
+        if isinstance(control, (widgets.FloatSlider, widgets.IntSlider)):
+            assert control.readout, name
+        if isinstance(control, (widgets.FloatSlider, widgets.IntSlider, widgets.Dropdown)):
+            assert control.description == "" and control.sl_label, name

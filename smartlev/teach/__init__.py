@@ -8,7 +8,11 @@ Modules
 plots
     Altair charts of results and markets.
 widgets
-    ipywidgets explorers and the playground.
+    ipywidgets explorers, the playground and ``show_chart`` (draw a chart from a callback).
+playground
+    The playground dashboard and its market scenarios.
+explore
+    The lessons' own explorers, one call per lesson.
 exercises
     Questions with instant feedback (``q.check()``, ``q.hint()``).
 grade
@@ -23,7 +27,16 @@ from __future__ import annotations
 
 from importlib import import_module
 
-__all__ = ["plots", "widgets", "exercises", "grade", "make_exercises", "notebooks"]
+__all__ = [
+    "plots",
+    "widgets",
+    "playground",
+    "explore",
+    "exercises",
+    "grade",
+    "make_exercises",
+    "notebooks",
+]
 
 
 def __getattr__(name: str):

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from altair.utils.schemapi import debug_mode
 
-from .._validate import check_int, check_real
+from .._validate import check_choice, check_int, check_real
 
 __all__ = [
     "PRODUCT_COLORS",
@@ -65,6 +65,8 @@ __all__ = [
     "MAX_TIME_POINTS",
     "setup",
     "color_for",
+    "color_distance",
+    "MIN_COLOR_DISTANCE",
     "product_scale",
     "chart_data",
     "thin_index",
@@ -232,17 +234,51 @@ def _color_map(names: Sequence[str]) -> dict[str, str]:
             out[n] = PRODUCT_COLORS[fam]
             used.add(out[n])
     # 3) everything else: the next free fallback colour (then any unused family colour)
+    #    that is not too close to a colour already in the chart; a near twin is taken
+    #    only when no distinct colour is left
     spare = [c for c in (*FALLBACK_COLORS, *PRODUCT_COLORS.values()) if c not in used]
-    k = 0
     for n in names:
         if n in out:
             continue
-        if k < len(spare):
-            out[n] = spare[k]
-            k += 1
-        else:  # more series than colours: reuse, deterministically
+        pick = next((c for c in spare if _distinct(c, used)), spare[0] if spare else None)
+        if pick is None:  # more series than colours: reuse, deterministically
             out[n] = color_for(n)
+            continue
+        out[n] = pick
+        used.add(pick)
+        spare.remove(pick)
     return out
+
+
+#: Smallest CIELAB distance (Delta E 1976) between two colours of one chart; below it
+#: two lines read as the same colour (Okabe-Ito's bluish green and Tol's teal are 19).
+MIN_COLOR_DISTANCE = 25.0
+
+
+def _lab(color: str) -> np.ndarray:
+    """CIELAB coordinates of a ``#rrggbb`` colour (sRGB, D65 white)."""
+    rgb = np.array([int(color[i : i + 2], 16) / 255.0 for i in (1, 3, 5)])
+    lin = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = (m @ lin) / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
+    return np.array([116.0 * f[1] - 16.0, 500.0 * (f[0] - f[1]), 200.0 * (f[1] - f[2])])
+
+
+def color_distance(a: str, b: str) -> float:
+    """Perceived distance of two colours: CIELAB Delta E (1976).
+
+    Examples
+    --------
+    >>> from smartlev.teach.plots import color_distance
+    >>> round(color_distance("#009E73", "#44AA99")), round(color_distance("#000000", "#E69F00"))
+    (19, 104)
+    """
+    return float(np.linalg.norm(_lab(a) - _lab(b)))
+
+
+def _distinct(color: str, used: set[str]) -> bool:
+    return all(color_distance(color, u) >= MIN_COLOR_DISTANCE for u in used)
 
 
 def product_scale(names: Sequence[str]) -> alt.Scale:
@@ -482,8 +518,10 @@ def _color(names: Sequence[str], field: str = "product", title: str = "Product")
     )
 
 
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
     text = _check_text("title", text)
+    if isinstance(subtitle, list) and len(subtitle) == 1:
+        subtitle = subtitle[0]
     if subtitle:
         return alt.TitleParams(text=text, subtitle=subtitle, anchor="start")
     return alt.TitleParams(text=text, anchor="start")
@@ -1087,6 +1125,7 @@ def outcome_histogram(
     *,
     x_title: str = "Final NAV (start = 1)",
     bin_range: tuple[float, float] | None = None,
+    zeros: str = "bin",
     width: int = 560,
     height: int = 260,
 ) -> alt.LayerChart:
@@ -1109,6 +1148,11 @@ def outcome_histogram(
         Bin range; default: the 0.5th to 98th percentile of all values pooled (a few
         huge winners would otherwise squash the chart). Values outside the range are
         counted in the end bins, and the subtitle says so.
+    zeros : {"bin", "apart"}
+        Where paths that end at exactly 0 (liquidated, wiped out) go: into the first
+        bin ("bin"), or out of the bars, their share per product written in the
+        subtitle ("apart"). Use "apart" when a product is liquidated on most paths:
+        one tall bar at 0 would flatten every other bar.
     width, height : int
         Size in pixels.
 
@@ -1122,7 +1166,8 @@ def outcome_histogram(
     -----
     The bar height is :math:`100\\, n_b / N` with :math:`n_b` the paths whose final NAV
     falls in bin :math:`b` and :math:`N` the number of paths of that product, so the
-    bars of one product add up to 100 %. Only the counts are embedded, never the paths.
+    bars of one product add up to 100 % (with ``zeros="apart"``: 100 % less the share at
+    zero). Only the counts are embedded, never the paths.
 
     Examples
     --------
@@ -1137,8 +1182,17 @@ def outcome_histogram(
     series = _finals(final_navs)
     bins = check_int("bins", bins, low=2, high=400)
     x_title = _check_text("x_title", x_title)
+    zeros = check_choice("zeros", zeros, ("bin", "apart"))
     width, height = _check_size(width, height)
-    allv = np.concatenate(list(series.values()))
+    n_paths = {k: v.size for k, v in series.items()}
+    zero_share = {}
+    if zeros == "apart":
+        zero_share = {k: float(np.mean(v <= 0.0)) for k, v in series.items()}
+        series = {k: v[v > 0.0] for k, v in series.items()}
+        if not any(v.size for v in series.values()):
+            series = {k: np.zeros(1) for k in series}  # all at zero: draw empty bars
+            n_paths = {k: np.inf for k in series}
+    allv = np.concatenate([v for v in series.values() if v.size] or [np.zeros(1)])
     if log_x:
         series = {k: np.maximum(v, _LOG_FLOOR) for k, v in series.items()}
         allv = np.maximum(allv, _LOG_FLOOR)
@@ -1170,7 +1224,7 @@ def outcome_histogram(
                     "nav": centers,
                     "bin_start": edges[:-1],
                     "bin_end": edges[1:],
-                    "share": 100.0 * counts / v.size,
+                    "share": 100.0 * counts / n_paths[name],
                     "product": name,
                 }
             )
@@ -1209,10 +1263,13 @@ def outcome_histogram(
         notes.append(f"last bin includes all NAVs above {hi:.3g}")
     if (allv < lo).any():
         notes.append(f"first bin includes all NAVs below {lo:.3g}")
+    at_zero = [f"{k} {100 * z:.3g}%" for k, z in zero_share.items() if z > 0]
+    if at_zero:
+        notes.append("not drawn, ended at 0: " + ", ".join(at_zero))
     return alt.layer(
         *layers,
         data=_inline(df),
-        title=_title(title, "; ".join(notes) or None),
+        title=_title(title, notes or None),  # one line per note: a title never wraps
         width=width,
         height=height,
     )
@@ -1486,7 +1543,8 @@ def scatter_final(
     -----
     With continuous rebalancing a constant-leverage product ends at
     :math:`V_T = (S_T/S_0)^L e^{-(L^2-L)\\sigma^2 T/2}`: the dots of a daily-rebalanced
-    token scatter around that curve.
+    token scatter around that curve. The dots have a colour legend drawn with circles and
+    the curve its own legend entry drawn as a dashed line.
 
     Examples
     --------
@@ -1547,7 +1605,17 @@ def scatter_final(
         )
         names.append(curve_name)
     df = pd.concat(frames, ignore_index=True)
-    color = _color(names, field="series", title="Series")
+    dots = list(pairs)
+    cmap = _color_map(names)
+    # the dots get the colour legend (circles); the curve gets its own legend entry drawn
+    # as a dashed line, like the curve itself (one shared legend would draw it as a dot)
+    color = alt.Color(
+        "series:N",
+        title="Series",
+        scale=alt.Scale(domain=dots, range=[cmap[n] for n in dots]),
+        sort=dots,
+        legend=alt.Legend(orient="right", symbolType="circle"),
+    )
     xs = alt.X(
         "x:Q", title=x_title, scale=alt.Scale(type="log") if log_x else alt.Scale(zero=False)
     )
@@ -1573,8 +1641,18 @@ def scatter_final(
         layers.append(
             alt.Chart()
             .transform_filter("datum.kind == 'curve'")
-            .mark_line(strokeWidth=2, strokeDash=[6, 3])
-            .encode(x=xs, y=ys, color=color, order=alt.Order("x:Q"))
+            .mark_line(strokeWidth=2, color=cmap[curve_name])
+            .encode(
+                x=xs,
+                y=ys,
+                strokeDash=alt.StrokeDash(
+                    "series:N",
+                    title=None,
+                    scale=alt.Scale(domain=[curve_name], range=[[6, 3]]),
+                    legend=alt.Legend(orient="right", symbolType="stroke"),
+                ),
+                order=alt.Order("x:Q"),
+            )
         )
     return alt.layer(*layers, data=_inline(df), title=_title(title), width=width, height=height)
 

@@ -447,7 +447,9 @@ PAGE_HELPERS = r"""
       const kind = hit[2];
       const id = String(found.length);
       el.setAttribute('data-sl-control', id);
-      const label = el.querySelector('.widget-label');
+      // the course puts a label above a control (.sl-label) instead of its description
+      const box = el.closest('.sl-control');
+      const label = (box && box.querySelector('.sl-label')) || el.querySelector('.widget-label');
       found.push({ id, kind, label: label ? label.textContent.trim() : '' });
     }
     return found;

@@ -286,6 +286,43 @@ def test_playground_scenario_updates_charts_and_table(lab):
     _assert_clean(page, problems, "playground")
 
 
+# every control of the playground: label, input, slider track and value fully visible
+FIT_CHECK = (REPO / "tests" / "browser" / "playground_fit.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not HAS_PLAYGROUND, reason="no smartlev.teach.widgets yet")
+def test_playground_controls_fit_at_1280px(lab):
+    """At 1,280 px wide, file browser open: every control, label and value fully visible."""
+    page, chk = lab.check(PLAYGROUND, 0, next_path=NEXT.get(PLAYGROUND))
+    pw = page.page
+    size = pw.viewport_size
+    try:
+        problems = list(chk.problems)
+        pw.set_viewport_size({"width": 1280, "height": 900})
+        pw.evaluate(
+            "() => { const s = window.jupyterapp.shell; "
+            "if (s.leftCollapsed) window.jupyterapp.commands.execute('filebrowser:activate'); }"
+        )
+        pw.wait_for_timeout(800)  # let the layout settle after the resize
+        page.wait_charts(".sl-playground", minimum=1, timeout=30)
+        fit = pw.evaluate(FIT_CHECK, ".sl-playground")
+        if fit["controls"] < 15:
+            problems.append(f"only {fit['controls']} playground controls found: {fit}")
+        problems += fit["problems"]
+        shot = labdriver.SCREENSHOTS / "_harness" / "playground-1280.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        pw.locator(".sl-playground").first.scroll_into_view_if_needed()
+        pw.screenshot(path=str(shot))
+        labdriver.SUMMARY.append(
+            f"{PLAYGROUND + ' @1280 px':<44} {fit['controls']} controls, {fit['checked']} parts "
+            f"checked in a {fit['width']} px notebook, {len(fit['problems'])} problems"
+        )
+    finally:
+        pw.set_viewport_size(size)
+        page.close_notebook()
+    _assert_clean(page, problems, "playground at 1,280 px")
+
+
 # ------------------------------------------------------------------- the harness itself
 
 
