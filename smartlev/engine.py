@@ -168,9 +168,7 @@ def _default_chunk(paths: int, steps: int, history: bool, market: Market) -> int
 def _bars(market: Market, start: int, stop: int) -> tuple:
     """Close, open, high and low of paths ``start .. stop - 1`` (the last three ``None``
     for a market of closes only)."""
-    if hasattr(market, "bar_range"):
-        return market.bar_range(start, stop)
-    return market.path_range(start, stop), None, None, None
+    return market.bar_range(start, stop)
 
 
 def _per_step(name: str, value, steps: int) -> np.ndarray | float:
@@ -189,14 +187,10 @@ class _Clock:
     """How long each step lasts and how many funding times it crosses."""
 
     def __init__(self, market: Market, product) -> None:
-        steps, spd = market.steps, market.steps_per_day
-        self.steps_per_day = spd
-        if hasattr(market, "step_days"):
-            self.days = np.asarray(market.step_days, dtype=float)
-            self.marks = np.asarray(market.funding_marks())
-        else:
-            self.days = np.full(steps, 1.0 / spd)
-            self.marks = np.diff((np.arange(steps + 1) * 3) // spd)
+        steps = market.steps
+        self.steps_per_day = market.steps_per_day
+        self.days = market.step_days  # calendar days of each step
+        self.marks = market.funding_marks()  # funding times (00, 08, 16 UTC) it crosses
         self.funding = _per_step("funding_rate", getattr(product, "funding_rate", 0.0), steps)
         self.interest = _per_step("interest_rate", getattr(product, "interest_rate", 0.0), steps)
 

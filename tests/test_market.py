@@ -9,7 +9,6 @@ from numpy.testing import assert_array_equal
 
 import smartlev as sl
 from smartlev import scenarios
-from smartlev.engine import _funding_marks
 from smartlev.market import Market
 
 CLOSE = [100.0, 110.0, 99.0, 100.0]
@@ -204,7 +203,8 @@ def test_funding_marks_without_timestamps_are_the_engine_rule(spd):
     m = scenarios.gbm(days=3, steps_per_day=spd, paths=1, seed=0)
     marks = m.funding_marks()
     assert marks.dtype.kind == "i" and marks.shape == (m.steps,)
-    assert_array_equal(marks, _funding_marks(m.steps, spd))
+    # 00, 08 and 16 UTC on a regular clock starting at midnight
+    assert_array_equal(marks, np.diff((np.arange(m.steps + 1) * 3) // spd))
     assert marks.sum() == 9
 
 
