@@ -225,3 +225,11 @@ def test_the_claim_is_sensitive_to_the_spread_as_documented():
         return s["mean_abs_gap"] <= 0.01 and s["max_abs_gap"] <= 0.035
 
     assert [ok(s) for s in (0.002, 0.003, 0.005, 0.006)] == [False, True, True, False]
+
+
+def test_partial_first_and_last_years_run_from_and_to_the_data_edges():
+    table = funds.yearly_tracking("qld", years=[2010, 2025])
+    assert table.loc[2010, "start"] == pd.Timestamp("2010-02-11", tz="UTC")
+    assert table.loc[2025, "start"] == pd.Timestamp("2024-12-31", tz="UTC")
+    assert table.loc[2025, "end"] == pd.Timestamp("2025-07-03", tz="UTC")
+    assert (table["gap"].abs() < 0.035).all()
