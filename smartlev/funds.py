@@ -35,6 +35,23 @@ refitted here. The claim is sensitive to it: on 2011-2024, TQQQ stays within bot
 at 0.2 % its 2020 is 3.57 % off, at 0.6 % the mean gap is 1.01 % (see the tests). QLD and
 SQQQ are less sensitive.
 
+Measured on the shipped data (2011-2024, defaults): TQQQ's mean absolute yearly gap is
+0.95 % (worst 2020, 2.3 %), QLD's 0.38 % (worst 2013, 1.1 %). The spread that would close
+each year's gap is not constant: about 0.2 % a year in 2011-2019 and 0.5-1.3 % in 2020-2024,
+so the model is slightly too costly early on and slightly too cheap later. TQQQ's 2020 gap
+sits in March 2020: on 2020-03-17 alone the fund's close fell 6.4 % short of the model,
+after two days on which it ran ahead, the close-versus-NAV noise of a stressed market.
+
+SQQQ (-3x) holds about 4 times its NAV in cash (its own plus the short proceeds) and
+earns on it, so in the model financing is income: nothing in the zero-rate years (the
+rate less the spread is floored at zero), up to +8 % of NAV in 2022. Its history ends on
+2024-04-01, so its 2024 is a quarter. It tracks about as well as the long funds (mean
+absolute gap 0.51 %) with one poor year, 2018, when the real fund beat the model by
+2.4 %, spread over the whole year rather than on one day: it earned more on its cash than
+fed funds less 0.5 % (a real short fund holds Treasury bills and receives the swap rate
+on its short notional, which need not match this one-rate model). SQQQ is reported, not
+held to the limits.
+
 What the model leaves out (the residual, real minus model): the fund's own trading
 (futures and swap resets, costs in volatile years), exchange closes that differ from
 the fund's NAV at the year ends (the data are market closes, not NAVs), expense ratios

@@ -233,3 +233,17 @@ def test_partial_first_and_last_years_run_from_and_to_the_data_edges():
     assert table.loc[2025, "start"] == pd.Timestamp("2024-12-31", tz="UTC")
     assert table.loc[2025, "end"] == pd.Timestamp("2025-07-03", tz="UTC")
     assert (table["gap"].abs() < 0.035).all()
+
+
+def test_the_numbers_quoted_in_the_module_docstring(tables):
+    tq, ql, sq = (funds.tracking_summary(tables[f]) for f in ("tqqq", "qld", "sqqq"))
+    assert round(tq["mean_abs_gap"], 4) == 0.0095 and tq["worst_year"] == 2020
+    assert round(tq["max_abs_gap"], 3) == 0.023
+    assert round(ql["mean_abs_gap"], 4) == 0.0038 and ql["worst_year"] == 2013
+    assert round(sq["mean_abs_gap"], 4) == 0.0051 and sq["worst_year"] == 2018
+    assert round(-tables["sqqq"].loc[2018, "gap"], 3) == 0.024
+    assert round(tables["sqqq"].loc[2022, "financing"], 2) == 0.08
+    day = funds.model_fund("tqqq", "2020-03-12", "2020-03-17")
+    miss = day["real_return"] - day["model_return"]
+    assert round(miss.loc["2020-03-17"].item(), 3) == -0.064
+    assert (miss.loc["2020-03-13":"2020-03-16"] > 0).all()
