@@ -37,10 +37,11 @@ SQQQ are less sensitive.
 
 Measured on the shipped data (2011-2024, defaults): TQQQ's mean absolute yearly gap is
 0.95 % (worst 2020, 2.3 %), QLD's 0.38 % (worst 2013, 1.1 %). The spread that would close
-each year's gap is not constant: about 0.2 % a year in 2011-2019 and 0.5-1.3 % in 2020-2024,
-so the model is slightly too costly early on and slightly too cheap later. TQQQ's 2020 gap
-sits in March 2020: on 2020-03-17 alone the fund's close fell 6.4 % short of the model,
-after two days on which it ran ahead, the close-versus-NAV noise of a stressed market.
+each year's gap is not constant: around 0.2 % a year in 2011-2019 (-0.2 % to 0.6 %) and
+0.6-1.3 % in 2020-2024, so the model is slightly too costly early on and slightly too
+cheap later. TQQQ's 2020 gap sits in March 2020: on 2020-03-17 alone the fund's close
+fell 6.4 % short of the model, after two days on which it ran ahead, the
+close-versus-NAV noise of a stressed market.
 
 SQQQ (-3x) holds about 4 times its NAV in cash (its own plus the short proceeds) and
 earns on it, so in the model financing is income: nothing in the zero-rate years (the
@@ -55,9 +56,9 @@ held to the limits.
 What the model leaves out (the residual, real minus model): the fund's own trading
 (futures and swap resets, costs in volatile years), exchange closes that differ from
 the fund's NAV at the year ends (the data are market closes, not NAVs), expense ratios
-that changed over time (TQQQ's net ratio was 0.95 % up to 2022 and 0.84-0.88 % since,
-per ProShares' fund pages), the exact swap benchmark and spread, and how the data
-source adjusted distributions.
+that changed over time (TQQQ's net ratio was 0.95 % in 2022 and 0.86-0.88 % in
+2023-2024, per ProShares' fund page and fact sheet), the exact swap benchmark and
+spread, and how the data source adjusted distributions.
 
 Examples
 --------
@@ -103,7 +104,7 @@ __all__ = [
 FUNDS: dict[str, float] = {"tqqq": 3.0, "qld": 2.0, "sqqq": -3.0}
 
 #: Yearly expense ratio of TQQQ, QLD and SQQQ used by default (ProShares' net ratio,
-#: 0.95 % for most of the history; TQQQ's fell to 0.84-0.88 % from 2023).
+#: 0.95 % for most of the history; TQQQ's was 0.86-0.88 % in 2023-2024).
 EXPENSE_RATIO = 0.0095
 
 #: Spread over the federal funds rate on the cash leg, per year: borrowed cash pays
