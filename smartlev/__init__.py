@@ -53,12 +53,13 @@ __all__ = [
     "theory",
     "scenarios",
     "data",
+    "funds",
     "reference",
 ]
 
 __version__ = "0.1.0"
 
-_LAZY = {"theory", "scenarios", "data", "reference", "teach"}
+_LAZY = {"theory", "scenarios", "data", "funds", "reference", "teach"}
 
 
 def __getattr__(name: str):
