@@ -5,9 +5,9 @@
 
 Figures printed:
 - path-steps per second of each product on 10,000 paths x 365 days x 24 steps a day
-  (best of five runs), the same model as a plain per-path Python loop on a subset, and
-  the ratio; the market is generated, so its prices are stored time-major, and two
-  products are also timed on the same prices stored one row per path;
+  (best of five runs): decided at closes and inside the bars of a market with highs and
+  lows (and their ratio), on the closes alone, and the same model as the plain per-path
+  Python loop on a subset; two products also on the closes stored one row per path;
 - peak memory of a 100,000-path hourly Monte Carlo kept as final values only;
 - the playground's update latency (1,000 paths x 365 daily steps x 4 products);
 - the time of a fresh run of every lesson in course/.
@@ -40,44 +40,54 @@ PRODUCTS = {
 }
 
 
-def bench_products(paths: int, loop_paths: int) -> None:
+def _best(fn, repeats: int) -> float:
+    best = np.inf  # best of n: the machine's other work only ever slows a run down
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_products(paths: int, loop_paths: int, repeats: int = 5) -> None:
     days, spd = 365, 24
     t0 = time.perf_counter()
-    m = sl.scenarios.gbm(mu=0.0, sigma=0.8, days=days, steps_per_day=spd, paths=paths, seed=0)
-    prices = m.prices
+    g = sl.scenarios.gbm(mu=0.0, sigma=0.8, days=days, steps_per_day=spd, paths=paths, seed=0)
+    close, open_, high, low = g.bar_range(0, paths)
     gen = time.perf_counter() - t0
-    m = sl.Market.from_prices(prices, steps_per_day=spd, name="gbm")
+    bars = sl.Market.from_prices(close, steps_per_day=spd, open=open_, high=high, low=low)
+    closes = sl.Market.from_prices(close, steps_per_day=spd)
     n = paths * days * spd
     print(f"\n## Products: {paths:,} paths x {days} days x {spd} steps/day = {n / 1e6:.1f}M "
-          f"path-steps (market generated in {gen:.1f} s)")
-    print(f"{'product':30s} {'kernel':>14s} {'per-path loop':>16s} {'ratio':>8s}")
+          f"path-steps (market with bars generated in {gen:.1f} s; best of {repeats})")
+    print(f"{'product':30s} {'at closes':>12s} {'inside bars':>12s} {'ratio':>6s} "
+          f"{'closes only':>12s} {'per-path loop':>14s} {'kernel/loop':>11s}")
     for name, product in PRODUCTS.items():
-        best = np.inf  # best of 5: the machine's other work only ever slows a run down
-        for _ in range(5):
-            t0 = time.perf_counter()
-            sl.simulate(product, m, history=False, progress=False)
-            best = min(best, time.perf_counter() - t0)
-        k = n / best
+        t_close = _best(lambda p=product: sl.simulate(p, bars, triggers="close", history=False,
+                                                      progress=False), repeats)  # fmt: skip
+        t_bar = _best(lambda p=product: sl.simulate(p, bars, history=False, progress=False),
+                      repeats)  # fmt: skip
+        t_line = _best(lambda p=product: sl.simulate(p, closes, history=False, progress=False),
+                       repeats)  # fmt: skip
         t0 = time.perf_counter()
         for i in range(loop_paths):
-            simulate_path(product, prices[i], steps_per_day=spd)
+            simulate_path(product, close[i], spd, open=open_[i], high=high[i], low=low[i])
         lp = loop_paths * days * spd / (time.perf_counter() - t0)
-        print(f"{name:30s} {k / 1e6:10.1f} M/s {lp / 1e6:12.2f} M/s {k / lp:7.0f}x")
-    # generated scenarios are stored time-major; an array with one row per path is read
-    # through a transposed copy, which costs this much
-    rows = sl.Market.from_prices(np.ascontiguousarray(prices), steps_per_day=spd)
+        k = n / t_bar
+        print(f"{name:30s} {n / t_close / 1e6:8.1f} M/s {k / 1e6:8.1f} M/s "
+              f"{t_bar / t_close:6.2f} {n / t_line / 1e6:8.1f} M/s {lp / 1e6:10.2f} M/s "
+              f"{k / lp:10.0f}x")
+    # an array with one row per path is read through a transposed window of steps
+    rows = sl.Market.from_prices(np.ascontiguousarray(close), steps_per_day=spd)
     for name in ("3x token (band 2-4x)", "Smart Leverage (vol target)"):
-        best = np.inf
-        for _ in range(5):
-            t0 = time.perf_counter()
-            sl.simulate(PRODUCTS[name], rows, history=False, progress=False)
-            best = min(best, time.perf_counter() - t0)
-        print(f"{name + ', one row per path':44s} {n / best / 1e6:10.1f} M/s")
+        t = _best(lambda p=PRODUCTS[name]: sl.simulate(p, rows, history=False, progress=False),
+                  repeats)  # fmt: skip
+        print(f"{name + ', closes stored one row per path':58s} {n / t / 1e6:8.1f} M/s")
 
 
 MEMORY_CHILD = """
 import resource, time, smartlev as sl
-m = sl.scenarios.gbm(sigma=0.8, days=365, steps_per_day=24, paths={paths}, seed=1)
+m = sl.scenarios.gbm(sigma=0.8, days=365, steps_per_day=24, paths={paths}, seed=1, bars={bars})
 t0 = time.perf_counter()
 r = sl.simulate(sl.SmartLeverage(), m, history=False, progress=False)
 dt = time.perf_counter() - t0
@@ -91,16 +101,18 @@ print(dt, r.final_nav.shape[0], peak)
 
 
 def bench_memory(paths: int) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", MEMORY_CHILD.format(paths=paths)],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()
-    dt, n, rss_kb = float(out[0]), int(out[1]), int(out[2])
-    steps = n * 365 * 24
-    print(f"\n## Large run: {n:,} paths x 365 days x 24 steps/day, Smart Leverage, final "
+    print(f"\n## Large run: {paths:,} paths x 365 days x 24 steps/day, Smart Leverage, final "
           f"values only (scenario generated lazily in chunks)")
-    print(f"time {dt:.1f} s ({steps / dt / 1e6:.1f}M path-steps/s including generation), "
-          f"peak memory {rss_kb / 1024**2:.2f} GB")
+    for bars in (True, False):
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_CHILD.format(paths=paths, bars=bars)],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()
+        dt, n, rss_kb = float(out[0]), int(out[1]), int(out[2])
+        steps = n * 365 * 24
+        what = "bars (highs and lows generated)" if bars else "closes only (bars=False)"
+        print(f"{what:34s} time {dt:.1f} s ({steps / dt / 1e6:.1f}M path-steps/s including "
+              f"generation), peak memory {rss_kb / 1024**2:.2f} GB")
 
 
 def bench_playground() -> None:
@@ -151,7 +163,8 @@ def main() -> None:
     info = {"numpy": np.__version__, "python": sys.version.split()[0]}
     print("smartlev benchmarks", json.dumps(info))
     jobs = {
-        "products": lambda: bench_products(1000 if args.quick else 10_000, 3 if args.quick else 10),
+        "products": lambda: bench_products(1000 if args.quick else 10_000, 3 if args.quick else 5,
+                                           2 if args.quick else 5),
         "memory": lambda: bench_memory(5_000 if args.quick else 100_000),
         "playground": bench_playground,
         "lessons": bench_lessons,

@@ -78,6 +78,11 @@ POLICY, SCHEDULE, BAND, CAP, BREAKER, LIQUIDATED, WIPED, ENTRY = 1, 2, 3, 4, 5, 
 # not trade whichever way the last bit of floating point rounds.
 EDGE = 1e-12
 
+#: Inside a bar, Smart Leverage's cap acts at ``max_leverage + tolerance``, the tolerance
+#: taken as at least this (leverage units): a cap with no room above the target would
+#: trade on every tick of a falling price. At closes the tolerance is used as given.
+CAP_MIN_TOLERANCE = 0.01
+
 #: Every product class, by name (filled by :func:`register`).
 PRODUCTS: dict[str, type] = {}
 
@@ -711,7 +716,9 @@ class SmartLeverage:
         range 1.25x-4x is the range Binance gave for its BLVT tokens' hidden target.
     tolerance : float
         Trade when ``|realised - target| > tolerance`` (in leverage units); this keeps
-        the product from trading on every small move ("need-based" rebalancing).
+        the product from trading on every small move ("need-based" rebalancing). Inside
+        a bar the leverage cap acts at ``max_leverage + tolerance``, with the tolerance
+        taken as at least 0.01 there (:data:`CAP_MIN_TOLERANCE`).
     rebalance_every_days : float or None
         Optional scheduled rebalance to the target as well.
     circuit_breaker : float or None
@@ -841,8 +848,8 @@ class _SmartRules(Rules):
         self.last_cool = -1
         self.breaker_at_close = not intrabar and p.circuit_breaker is not None
         if intrabar:  # levels inside the bar: the cap, a band policy's band, the breaker
-            if self.band is None:
-                self.above = self.hi + self.tol + EDGE
+            if self.band is None:  # a cap at the target itself would trade on every tick
+                self.above = self.hi + max(self.tol, CAP_MIN_TOLERANCE) + EDGE
             else:  # below the band, or below a target the breaker has cut
                 self.above = min(self.band[1], self.hi) + EDGE
                 self.below = np.full(paths, self.band[0] - EDGE)

@@ -9,11 +9,19 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_python_blocks_run():
+    import smartlev.products as products
+
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "the README should show the engine in Python"
-    for code in blocks:
-        namespace: dict = {}
-        exec(compile(code, "README.md", "exec"), namespace)
+    registered = dict(products.PRODUCTS)
+    try:
+        for code in blocks:
+            namespace: dict = {}
+            exec(compile(code, "README.md", "exec"), namespace)
+        assert "StopToken" in products.PRODUCTS  # the README's example product registered
+    finally:  # the example product is not one of the package's
+        products.PRODUCTS.clear()
+        products.PRODUCTS.update(registered)
 
 
 def test_readme_shows_the_two_commands():

@@ -23,7 +23,7 @@ _COIN_1 = 107.36 / 100 - 1
 
 
 def _return_1() -> float:
-    r = sl.simulate(PRODUCT_1, TWO_DAYS)
+    r = sl.simulate(PRODUCT_1, TWO_DAYS, triggers="close")  # decided at the day's closes
     if not (r.reason[0, 1] == 5 and r.leverage[0, 1] == 1.5):
         raise RuntimeError("exercise 05 q1 assumes the circuit breaker trips after the fall")
     return float(r.final_nav[0]) - 1
