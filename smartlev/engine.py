@@ -20,8 +20,9 @@ With ``triggers="close"`` nothing happens inside the bar and every decision wait
 the close. A market with closes only is one straight line from close to close.
 
 The time loop is :func:`_run_chunk`; :class:`_Book` keeps the per-path state and books
-trades and deaths; :func:`_inside_bar` walks the route of the paths whose bar reached one
-of their levels (few, most steps). The product speaks to the kernel only through the
+trades and deaths; :func:`smartlev._inside_bar.inside_bar` walks the route of the paths
+whose bar reached one of their levels (few, most steps); :class:`smartlev.result.Recorder`
+folds the rows into statistics. The product speaks to the kernel only through the
 protocol of :class:`smartlev.products.Rules`; the kernel never asks what product it runs.
 Paths are processed in chunks so that large Monte Carlo runs stay in bounded memory.
 The same model, one path and one step at a time in plain Python, is
@@ -33,14 +34,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._inside_bar import Levels, inside_bar
 from ._validate import check_choice, check_int
 from .market import DAYS_PER_YEAR, Market
 from .products import EDGE, ENTRY, LIQUIDATED, PRODUCTS, WIPED
-from .result import Result, _Stats
+from .result import Recorder, Result
 
 __all__ = ["simulate", "compare"]
 
-_FLUSH = 32  # steps of NAV kept before they are folded into the statistics
 _WINDOW = 64  # steps of path-major prices transposed at a time
 _CHUNK = 16_384  # paths per chunk at most, without history
 
@@ -297,8 +298,8 @@ def _run_chunk(product, bars: tuple, clock: _Clock, history: bool, intrabar: boo
     has_bars = intrabar and opn is not None
     bar_o, bar_h, bar_l = (_Rows(a) for a in (opn, high, low)) if has_bars else [None] * 3
     book = _Book(rules, S[0], T, reasons=history)
-    rec = _Recorder(P, T, history, clock.steps_per_day, rules.initial)
-    levels = _Levels(rules, book) if intrabar else None
+    rec = Recorder(P, T, history, clock.steps_per_day, rules.initial)
+    levels = Levels(rules, book) if intrabar else None
     fee, funding, interest = rules.management_fee, clock.funding, clock.interest
     fee_per_step = fee * clock.days if fee else None
     rate = funding * clock.marks if np.any(funding) else None
@@ -318,7 +319,7 @@ def _run_chunk(product, bars: tuple, clock: _Clock, history: bool, intrabar: boo
                 hit = levels.reached(lo, hi, prev)
                 if hit.size:
                     route = (bar_o[t], bar_h[t], bar_l[t], s) if has_bars else (s,)
-                    _inside_bar(book, rules, levels, t, hit, prev, route)
+                    inside_bar(book, rules, levels, t, hit, prev, route)
             # the close
             nav, n = rec.rows()
             np.multiply(book.u, s, out=n)
@@ -406,217 +407,6 @@ def _drop_dead(paths, target, why, dead: np.ndarray):
         return x if np.ndim(x) == 0 else np.asarray(x)[keep]
 
     return idx[keep], pick(target), pick(why)
-
-
-# ------------------------------------------------------------------ inside the bar
-class _Levels:
-    """The price levels of each path inside a bar, worked out from its units and cash.
-
-    A leverage magnitude ``b`` is reached where :math:`s u S = b (c + u S)`, i.e. at
-    :math:`S = b c / (u (s - b))` (``s`` the product's sign), from above or below as the
-    sign of :math:`s (s - b)` says; NAV reaches zero at :math:`S = -c/u`, and a margin
-    product is liquidated at its ``liquidation_price``. The levels of every path are kept
-    (``price``, ``falls``: one row per kind), with the nearest on the way down (``fall``)
-    and on the way up (``rise``), so that a step only compares its bar's range with them;
-    they change only when units or cash do (or the product moves them at a close)."""
-
-    def __init__(self, rules, book: _Book) -> None:
-        self.rules, self.book = rules, book
-        levels = (("above", rules.above), ("below", rules.below))
-        self.kinds = [k for k, b in levels if b is not None] + ["death"]
-        P = book.u.size
-        self.price = np.empty((len(self.kinds), P))
-        self.falls = np.empty((len(self.kinds), P), dtype=bool)
-        self.fall, self.rise = np.empty(P), np.empty(P)  # -inf, inf: none
-        self.fall_kind = np.empty(P, dtype=np.int64)  # rows of those nearest levels
-        self.rise_kind = np.empty(P, dtype=np.int64)
-        self.update(slice(None))
-
-    def update(self, paths) -> None:
-        """Work the levels of ``paths`` out again (their units or cash changed)."""
-        r, s = self.rules, self.rules.sign
-        u, c = self.book.u[paths], self.book.c[paths]
-        price = np.empty((len(self.kinds), u.size))
-        falls = np.empty(price.shape, dtype=bool)
-        for k, kind in enumerate(self.kinds):
-            if kind == "death":
-                price[k] = r.liquidation_price(u, c) if self.book.margin else -c / u
-                falls[k] = s > 0
-            else:
-                b = getattr(r, kind)
-                b = b if np.ndim(b) == 0 else b[paths]  # one level, or one per path
-                np.divide(b * c, u * (s - b), out=price[k])
-                falls[k] = (s * (s - b) < 0) == (kind == "above")
-        price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches: none
-        self.price[:, paths], self.falls[:, paths] = price, falls
-        down = np.where(falls & (price == price), price, -np.inf)  # NaN: no level
-        up = np.where(~falls & (price == price), price, np.inf)
-        self.fall_kind[paths], self.rise_kind[paths] = down.argmax(axis=0), up.argmin(axis=0)
-        self.fall[paths], self.rise[paths] = down.max(axis=0), up.min(axis=0)
-
-    def stop(self, prev: np.ndarray) -> np.ndarray | None:
-        """The circuit breaker's price in this bar: its fall (rise) from the last close."""
-        if self.rules.stop is None:
-            return None
-        return prev * (1.0 - self.rules.sign * (self.rules.stop - 1e-12))
-
-    def reached(self, lo: np.ndarray, hi: np.ndarray, prev: np.ndarray) -> np.ndarray:
-        """Paths whose bar, ranging over ``lo .. hi``, reached one of their levels."""
-        fall, rise = self.fall, self.rise
-        stop = self.stop(prev)
-        if stop is not None:
-            if self.rules.sign > 0:
-                fall = np.maximum(fall, stop)
-            else:
-                rise = np.minimum(rise, stop)
-        return np.flatnonzero((lo <= fall) | (hi >= rise))
-
-
-def _inside_bar(book: _Book, rules, levels: _Levels, t: int, paths, prev, route) -> None:
-    """Walk bar ``t``'s route for ``paths`` and fill each level where the route reaches it.
-
-    ``route`` is ``(open, high, low, close)`` rows, or ``(close,)`` for closes only. The
-    route runs from the last close to the open (a gap: a level passed in it fills at the
-    open, and NAV gone at the open is gone), then to the low and the high (the high first
-    when the bar closed below its open), then to the close, in straight lines. After a
-    fill the path goes on from the fill's price with its new levels, so a price that keeps
-    going fills again; the breaker fires once per bar.
-    """
-    paths = paths[~book.dead[paths]]
-    if not paths.size:
-        return
-    gap = len(route) == 4
-    if gap:
-        o, h, lo, c = (row[paths] for row in route)
-        up = c >= o
-        pts = np.array([prev[paths], o, np.where(up, lo, h), np.where(up, h, lo), c])
-    else:
-        pts = np.array([prev[paths], route[0][paths]])
-    nseg, m = pts.shape[0] - 1, paths.size
-    seg = np.zeros(m, dtype=np.int64)  # the segment each path is on, and where on it
-    pos = pts[0].copy()
-    kinds, death = [*levels.kinds, "stop"], levels.kinds.index("death")
-    stop = levels.stop(prev[paths])
-    stopped = np.zeros(m, dtype=bool)
-    order = np.arange(nseg)[:, None]
-    live = np.arange(m)
-    for _ in range(10_000):  # a product whose level fired and is still reached: a bug
-        if not live.size:
-            return
-        g, n = paths[live], live.size
-        fall, rise = levels.fall[g], levels.rise[g]  # each path's nearest levels
-        fk, rk = levels.fall_kind[g], levels.rise_kind[g]
-        if stop is not None:  # the breaker's price, once per bar
-            st = np.where(stopped[live], np.nan, stop[live])
-            if rules.sign > 0:
-                fk = np.where(st >= fall, len(kinds) - 1, fk)
-                fall = np.fmax(fall, st)
-            else:
-                rk = np.where(st <= rise, len(kinds) - 1, rk)
-                rise = np.fmin(rise, st)
-        # every segment still ahead at once: the first one that reaches a level
-        A, B = pts[:-1, live], pts[1:, live].copy()
-        A[seg[live], np.arange(n)] = pos[live]
-        ahead = order >= seg[live]
-        down, up = (B < A) & ahead, (B > A) & ahead
-        on_seg = (down & (fall >= B)) | (up & (rise <= B))
-        hit = on_seg.any(axis=0)
-        col = np.flatnonzero(hit)
-        if not col.size:
-            return
-        live, k = live[col], on_seg[:, col].argmax(axis=0)
-        a, b, dn = A[k, col], B[k, col], down[k, col]
-        # the highest level on a fall, the lowest on a rise
-        first = np.where(dn, fk[col], rk[col])
-        px = np.clip(np.where(dn, fall[col], rise[col]), np.minimum(a, b), np.maximum(a, b))
-        if gap:  # nothing trades inside a gap: the open's price, and gone if NAV is
-            in_gap = k == 0
-            if in_gap.any():
-                bottom, falls = levels.price[death, paths[live]], levels.falls[death, paths[live]]
-                gone = np.where(falls, dn & (bottom >= b), ~dn & (bottom <= b))
-                first[in_gap & gone] = death
-                px[in_gap] = b[in_gap]
-        seg[live], pos[live] = k, px
-        for kind in np.unique(first) if first.size > 1 else first:
-            sel = first == kind
-            ids = paths[live[sel]]
-            if kinds[kind] == "death":
-                book.die(t, ids, book.death)
-            else:
-                if kinds[kind] == "stop":
-                    stopped[live[sel]] = True
-                target, why = rules.fill(kinds[kind], ids, t)
-                book.trade(t, ids, px[sel], target, why)
-        levels.update(paths[live])
-        live = live[~book.dead[paths[live]]]
-    raise RuntimeError(
-        f"{type(rules).__name__}: a price level in bar {t} keeps firing after its trade; "
-        "a product's levels must lie beyond the leverage it trades to"
-    )
-
-
-# ---------------------------------------------------------------------- statistics
-class _Recorder:
-    """NAV and notional rows of a chunk, folded into per-path statistics every
-    ``_FLUSH`` steps (all rows are kept with history, a short buffer otherwise)."""
-
-    def __init__(self, P: int, T: int, history: bool, steps_per_day: int, initial: float):
-        rows = T + 1 if history else _FLUSH + 1
-        self.nav, self.n = np.empty((rows, P)), np.empty((rows, P))
-        self.nav[0], self.n[0] = 1.0, initial
-        self.row = self.f0 = 0
-        self.history = history
-        self.stats = _Stats(P, steps_per_day, sign=float(np.sign(initial)))
-        self.peak, self.dd = np.ones(P), np.ones(P)  # running peak; smallest NAV / peak
-
-    def rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """The NAV and notional rows of the next step (views, written in place)."""
-        self.row += 1
-        return self.nav[self.row], self.n[self.row]
-
-    def add(self, some_dead: bool) -> None:
-        if self.row - self.f0 == _FLUSH:
-            self.flush(some_dead)
-
-    def flush(self, some_dead: bool) -> None:
-        f0, row = self.f0, self.row
-        self.stats.add(self.nav[f0 : row + 1], self.n[f0 : row + 1], some_dead)
-        rows = self.nav[f0 + 1 : row + 1]
-        peak = np.maximum.accumulate(rows, axis=0)
-        np.maximum(peak, self.peak, out=peak)
-        np.minimum(self.dd, (rows / peak).min(axis=0), out=self.dd)
-        self.peak = peak[-1].copy()
-        if self.history:
-            self.f0 = row
-        else:  # the span's last row becomes row 0 of the next
-            self.nav[0], self.n[0] = self.nav[row], self.n[row]
-            self.row = 0
-
-    def finish(self, book: _Book, history: bool) -> dict:
-        if self.row > self.f0:
-            self.flush(book.any_dead)
-        final = self.nav[self.row if history else 0].copy()
-        none = np.zeros(book.dead.size, dtype=bool)
-        out = {
-            "final_nav": final,
-            "rebalances": book.rebal,
-            "liquidated": book.dead.copy() if book.margin else none,
-            "wiped_out": none if book.margin else book.dead.copy(),
-            "event_step": book.event,
-            "fees_paid": book.fees,
-            "funding_paid": book.fund,
-            "interest_paid": book.interest,
-            "trading_costs": book.tcost,
-            **self.stats.finish(),
-            "max_drawdown": np.clip(1.0 - self.dd, 0.0, 1.0),
-        }
-        if history:
-            nav, n = self.nav, self.n
-            out["nav"] = np.ascontiguousarray(nav.T)
-            lev = np.divide(n, nav, out=np.zeros_like(n), where=nav > 0)
-            out["leverage"] = np.ascontiguousarray(lev.T)
-            out["reason"] = np.ascontiguousarray(book.reason.T)
-        return out
 
 
 # ------------------------------------------------------------------------ compare

@@ -12,6 +12,8 @@ from .market import DAYS_PER_YEAR
 
 __all__ = ["Result", "METRICS"]
 
+_FLUSH = 32  # steps of NAV kept before they are folded into the statistics
+
 #: Columns of :meth:`Result.summary` and :func:`smartlev.compare`, with their meaning.
 METRICS: dict[str, str] = {
     "paths": "number of simulated paths",
@@ -235,3 +237,66 @@ class _Stats:
             "leverage_min": lev_min,
             "leverage_max": self.lev_max,
         }
+
+
+class Recorder:
+    """NAV and notional rows of a chunk, folded into per-path statistics every
+    ``_FLUSH`` steps (all rows are kept with history, a short buffer otherwise)."""
+
+    def __init__(self, P: int, T: int, history: bool, steps_per_day: int, initial: float):
+        rows = T + 1 if history else _FLUSH + 1
+        self.nav, self.n = np.empty((rows, P)), np.empty((rows, P))
+        self.nav[0], self.n[0] = 1.0, initial
+        self.row = self.f0 = 0
+        self.history = history
+        self.stats = _Stats(P, steps_per_day, sign=float(np.sign(initial)))
+        self.peak, self.dd = np.ones(P), np.ones(P)  # running peak; smallest NAV / peak
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The NAV and notional rows of the next step (views, written in place)."""
+        self.row += 1
+        return self.nav[self.row], self.n[self.row]
+
+    def add(self, some_dead: bool) -> None:
+        if self.row - self.f0 == _FLUSH:
+            self.flush(some_dead)
+
+    def flush(self, some_dead: bool) -> None:
+        f0, row = self.f0, self.row
+        self.stats.add(self.nav[f0 : row + 1], self.n[f0 : row + 1], some_dead)
+        rows = self.nav[f0 + 1 : row + 1]
+        peak = np.maximum.accumulate(rows, axis=0)
+        np.maximum(peak, self.peak, out=peak)
+        np.minimum(self.dd, (rows / peak).min(axis=0), out=self.dd)
+        self.peak = peak[-1].copy()
+        if self.history:
+            self.f0 = row
+        else:  # the span's last row becomes row 0 of the next
+            self.nav[0], self.n[0] = self.nav[row], self.n[row]
+            self.row = 0
+
+    def finish(self, book, history: bool) -> dict:
+        if self.row > self.f0:
+            self.flush(book.any_dead)
+        final = self.nav[self.row if history else 0].copy()
+        none = np.zeros(book.dead.size, dtype=bool)
+        out = {
+            "final_nav": final,
+            "rebalances": book.rebal,
+            "liquidated": book.dead.copy() if book.margin else none,
+            "wiped_out": none if book.margin else book.dead.copy(),
+            "event_step": book.event,
+            "fees_paid": book.fees,
+            "funding_paid": book.fund,
+            "interest_paid": book.interest,
+            "trading_costs": book.tcost,
+            **self.stats.finish(),
+            "max_drawdown": np.clip(1.0 - self.dd, 0.0, 1.0),
+        }
+        if history:
+            nav, n = self.nav, self.n
+            out["nav"] = np.ascontiguousarray(nav.T)
+            lev = np.divide(n, nav, out=np.zeros_like(n), where=nav > 0)
+            out["leverage"] = np.ascontiguousarray(lev.T)
+            out["reason"] = np.ascontiguousarray(book.reason.T)
+        return out
