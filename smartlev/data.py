@@ -93,7 +93,7 @@ def sample_klines(
     -----
     The daily closes are path 0 of :func:`smartlev.scenarios.garch` with the
     parameters in :data:`SAMPLE_MODEL` (60% long-run volatility, Student-t shocks
-    with 4 degrees of freedom, +20% a year drift), the same ``seed`` and
+    with 4 degrees of freedom, a continuous drift mu = 0.2), the same ``seed`` and
     ``start_price``, rounded to the cent. Each candle opens at the previous close.
     Inside day :math:`d`, with conditional variance :math:`h_d` and log return
     :math:`r_d`, the price follows 24 hourly steps of a Brownian bridge in log space

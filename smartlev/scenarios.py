@@ -333,7 +333,8 @@ def gbm(
     Parameters
     ----------
     mu : float
-        Annualised expected return (drift), e.g. 0.2 for +20% a year on average.
+        Annualised continuous drift: :math:`E[S_T] = S_0 e^{\mu T}`, so ``mu=0.2`` is an
+        expected gain of :math:`e^{0.2} - 1` = 22.1 % a year (not 20 %).
     sigma : float
         Annualised volatility in [0, 10]; 0.8 (80%) is typical of bitcoin.
     days : float
