@@ -13,15 +13,18 @@ Scenarios
 ---------
 Each market choice is a :class:`Scenario`: a name, a one-line help, the dials it uses
 (volatility, drift) and a ``build`` function that returns a :class:`smartlev.Market`.
-Adding a choice, e.g. a replay of real prices, is one more :class:`Scenario`::
+Adding a choice is one more :class:`Scenario`. The last three defaults replay real prices
+shipped with the package (:func:`smartlev.data.market`): "BTC 2020-03 (real)", "BTC 2021-05
+(real)" and "BTCUSDT June 2022 hourly (real)". A replay is one path with its real bars and
+timestamps, so the histogram becomes one bar per product; another is one entry::
 
-    def _replay(days, paths, seed, **_):          # ignores the dials it does not use
-        return sl.data.market("btc-usd-daily", "2021-01-01", "2021-12-31")
+    SCENARIOS["BTC 2019 (real)"] = Scenario(
+        "BTC 2019 (real)", _real, vol=None, drift=None, help="real daily bars of 2019",
+        params={"dataset": "btc-usd-daily", "start": "2019-01-01", "end": "2019-12-31"},
+        replay=True)
 
-    SCENARIOS["BTC 2021"] = Scenario("BTC 2021", _replay, vol=None, drift=None,
-                                     help="the real daily prices of 2021")
-
-A scenario whose ``vol`` or ``drift`` is None greys out that slider.
+A scenario whose ``vol`` or ``drift`` is None greys out that slider; ``replay=True`` also
+greys out the horizon and the seed.
 """
 
 from __future__ import annotations
