@@ -93,6 +93,9 @@ def test_playground_dom_contract(pg):
         "High volatility",
         "Crash",
         "GBM",
+        "BTC 2020-03 (real)",
+        "BTC 2021-05 (real)",
+        "BTCUSDT June 2022 hourly (real)",
     ]
     assert "sl-metrics" in pg.table._dom_classes and isinstance(pg.table, widgets.HTML)
 
@@ -260,10 +263,11 @@ def test_playground_update_seconds_reports_each_kind():
     assert all(np.isfinite(v) and v > 0 for v in t.values())
 
 
-@pytest.mark.parametrize("scenario", list(slw.SCENARIOS))
+@pytest.mark.parametrize("scenario", [k for k, s in slw.SCENARIOS.items() if not s.replay])
 def test_make_market_each_scenario(scenario):
     m = slw.make_market(scenario, vol=50, drift=20, days=40, paths=7, seed=3)
     assert (m.paths, m.steps, m.steps_per_day, m.name) == (7, 40, 1, scenario)
+    assert m.has_bars  # renaming keeps the highs and lows the intrabar triggers use
     again = slw.make_market(scenario, vol=50, drift=20, days=40, paths=7, seed=3)
     np.testing.assert_array_equal(m.prices, again.prices)
 
@@ -439,3 +443,66 @@ def test_controls_have_their_label_above_and_sliders_show_values(pg):
             assert control.readout, name
         if isinstance(control, (widgets.FloatSlider, widgets.IntSlider, widgets.Dropdown)):
             assert control.description == "" and control.sl_label, name
+
+
+# ----------------------------------------------------------------------------- real-price replays
+
+REPLAYS = [k for k, s in slw.SCENARIOS.items() if s.replay]
+
+
+def test_replay_scenarios_are_offered_next_to_the_generated_ones():
+    assert {"BTC 2020-03 (real)", "BTC 2021-05 (real)", "BTCUSDT June 2022 hourly (real)"} <= set(
+        REPLAYS
+    )
+    assert list(slw.SCENARIOS)[: len(slw.SCENARIOS) - len(REPLAYS)][0] == "Sideways"
+
+
+@pytest.mark.parametrize("scenario", REPLAYS)
+def test_replay_is_the_real_history_whatever_the_dials(scenario):
+    s = slw.SCENARIOS[scenario]
+    p = s.params
+    real = sl.data.market(p["dataset"], p["start"], p["end"], missing="ffill")
+    m = s.market(vol=50, drift=20, days=40, paths=7, seed=3)
+    assert (m.paths, m.name, m.steps_per_day) == (1, scenario, real.steps_per_day)
+    np.testing.assert_array_equal(m.prices, real.prices)
+    np.testing.assert_array_equal(m.low, real.low)  # bars kept: wicks act inside the bar
+    np.testing.assert_array_equal(m.timestamps, real.timestamps)
+
+
+def test_playground_replays_real_prices_one_path():
+    pg = slw.playground(paths=40, days=60, seed=2, scenario="BTC 2020-03 (real)")
+    c = pg.controls
+    assert pg.last_error is None and pg.market.paths == 1
+    assert all(c[k].disabled for k in ("vol", "drift", "days", "seed"))
+    # 2020-03-12 fell 37 % from the close before: a daily-rebalanced 3x token is wiped out
+    # (the fall passes 1/3), the 10x long is liquidated, spot and Smart Leverage survive
+    assert pg.metrics.shape[0] == 4
+    assert pg.results["3x token"].wiped_out[0] and pg.results["Perpetual 10x"].liquidated[0]
+    assert 0 < pg.results["Smart Leverage"].final_nav[0] < pg.results["Spot"].final_nav[0] < 1
+    # one path: the histogram becomes one bar per product with the final NAVs
+    chart = pg._drawn["hist"]
+    assert chart is not None
+    market = pg.market
+    c["days"].value = 90  # disabled and ignored: the same market object, no re-run
+    assert pg.market is market
+    # the hourly replay: 24 steps a day, a month of bars
+    c["scenario"].value = "BTCUSDT June 2022 hourly (real)"
+    assert pg.last_error is None and pg.market.steps_per_day == 24
+    assert pg.market.steps > 700
+    # back to a generated market: the dials come back and the paths too
+    c["scenario"].value = "GBM"
+    assert not any(c[k].disabled for k in ("vol", "drift", "days", "seed"))
+    assert pg.market.paths == 40 and pg.market.steps == 90  # the horizon set above
+
+
+def test_replay_redraw_latency_is_reasonable():
+    import time
+
+    pg = slw.playground(paths=200, days=60, seed=0, scenario="GBM")
+    times = {}
+    for scenario in REPLAYS:
+        t0 = time.perf_counter()
+        pg.controls["scenario"].value = scenario
+        times[scenario] = time.perf_counter() - t0
+        assert pg.last_error is None
+    assert max(times.values()) < 5.0, times

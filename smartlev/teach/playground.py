@@ -13,15 +13,18 @@ Scenarios
 ---------
 Each market choice is a :class:`Scenario`: a name, a one-line help, the dials it uses
 (volatility, drift) and a ``build`` function that returns a :class:`smartlev.Market`.
-Adding a choice, e.g. a replay of real prices, is one more :class:`Scenario`::
+Adding a choice is one more :class:`Scenario`. The last three defaults replay real prices
+shipped with the package (:func:`smartlev.data.market`): "BTC 2020-03 (real)", "BTC 2021-05
+(real)" and "BTCUSDT June 2022 hourly (real)". A replay is one path with its real bars and
+timestamps, so the histogram becomes one bar per product; another is one entry::
 
-    def _replay(days, paths, seed, **_):          # ignores the dials it does not use
-        return sl.data.market("btc-usd-daily", "2021-01-01", "2021-12-31")
+    SCENARIOS["BTC 2019 (real)"] = Scenario(
+        "BTC 2019 (real)", _real, vol=None, drift=None, help="real daily bars of 2019",
+        params={"dataset": "btc-usd-daily", "start": "2019-01-01", "end": "2019-12-31"},
+        replay=True)
 
-    SCENARIOS["BTC 2021"] = Scenario("BTC 2021", _replay, vol=None, drift=None,
-                                     help="the real daily prices of 2021")
-
-A scenario whose ``vol`` or ``drift`` is None greys out that slider.
+A scenario whose ``vol`` or ``drift`` is None greys out that slider; ``replay=True`` also
+greys out the horizon and the seed.
 """
 
 from __future__ import annotations
@@ -87,6 +90,9 @@ class Scenario:
         One line under the dropdown: what the market does and what the drift means.
     params : dict
         Extra keyword arguments of ``build`` (e.g. the size of a crash).
+    replay : bool
+        True for a replay of real prices: the market is the same whatever the horizon
+        and the seed, so the playground greys out those controls too.
 
     Examples
     --------
@@ -102,6 +108,7 @@ class Scenario:
     drift: float | None = 0.0
     help: str = ""
     params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    replay: bool = False
 
     def but(self, **changes) -> Scenario:
         """A copy with some presets changed: ``vol``, ``drift``, ``help`` or a param."""
@@ -129,8 +136,9 @@ class Scenario:
             seed=seed,
             **self.params,
         )
-        if m.name != self.name:
-            m = Market.from_prices(m.prices, steps_per_day=m.steps_per_day, name=self.name)
+        if m.name != self.name:  # rename, keeping the bars (highs, lows) and timestamps
+            m = m.subset(m.paths)
+            m.name = self.name
         return m
 
 
@@ -170,8 +178,15 @@ def _gbm(vol, drift, days, paths, seed):
     return sc.gbm(mu=drift, sigma=vol, **_kw(days, paths, seed, "GBM"))
 
 
+def _real(vol, drift, days, paths, seed, dataset="btc-usd-daily", start=None, end=None):
+    """A replay of shipped real prices: one path, whatever the dials (see smartlev.data)."""
+    from .. import data
+
+    return data.market(dataset, start, end, missing="ffill")
+
+
 _MEDIAN = "drift = the median path's return over a year"
-_EXPECTED = "drift = expected return"
+_EXPECTED = "drift = continuous drift mu: expected return e^mu - 1 (20 -> +22.1 % a year)"
 
 #: The playground's market choices, in dropdown order (see :class:`Scenario`).
 SCENARIOS: dict[str, Scenario] = {
@@ -203,6 +218,34 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "GBM", _gbm, 80.0, 0.0, f"textbook random walk; {_EXPECTED} (the median is lower)"
+        ),
+        Scenario(
+            "BTC 2020-03 (real)",
+            _real,
+            None,
+            None,
+            "real BTC-USD daily bars, March 2020 (the COVID crash, -37 % on 12 March); "
+            "one path, so the histogram shows one outcome per product",
+            {"dataset": "btc-usd-daily", "start": "2020-03-01", "end": "2020-03-31"},
+            replay=True,
+        ),
+        Scenario(
+            "BTC 2021-05 (real)",
+            _real,
+            None,
+            None,
+            "real BTC-USD daily bars, May 2021 (from 58k to 37k USD, -14 % on 19 May); one path",
+            {"dataset": "btc-usd-daily", "start": "2021-05-01", "end": "2021-05-31"},
+            replay=True,
+        ),
+        Scenario(
+            "BTCUSDT June 2022 hourly (real)",
+            _real,
+            None,
+            None,
+            "real Binance BTCUSDT hourly bars, June 2022 (the fall from 32k to 20k USD); one path",
+            {"dataset": "btcusdt-1h", "start": "2022-06-01", "end": "2022-06-30"},
+            replay=True,
         ),
     )
 }
@@ -549,7 +592,8 @@ class Playground(Dashboard):
         children = [
             widgets.HTML(
                 f"<h3 style='margin:4px 0'>Leverage playground</h3>"
-                f"<span style='color:#555'>{self.paths:,} simulated paths, one price a day. "
+                f"<span style='color:#555'>{self.paths:,} simulated paths, one price a day "
+                "(or one replay of real prices). "
                 "Move any control: every product runs again on the same price paths.</span>"
             ),
             wrap_row(market_box, product_box, view_box),
@@ -572,6 +616,8 @@ class Playground(Dashboard):
                 if preset is not None:
                     c[key].value = preset
                 c[key].disabled = preset is None
+            for key in ("days", "seed"):  # a replay of real prices is what it is
+                c[key].disabled = s.replay
         self.help.value = f"<span style='color:#555;font-size:12px'>{html.escape(s.help)}</span>"
 
     def _show_cost_help(self) -> None:
@@ -636,13 +682,17 @@ class Playground(Dashboard):
             s,
             None if s.vol is None else float(c["vol"].value),
             None if s.drift is None else float(c["drift"].value),
-            int(c["days"].value),
-            int(c["seed"].value),
+            None if s.replay else int(c["days"].value),
+            None if s.replay else int(c["seed"].value),
             self.paths,
         )
         if key != self._market_key:
             self.market = s.market(
-                vol=key[1], drift=key[2], days=key[3], paths=self.paths, seed=key[4]
+                vol=key[1],
+                drift=key[2],
+                days=int(c["days"].value),
+                paths=self.paths,
+                seed=int(c["seed"].value),
             )
             self._market_key = key
             self._cache.clear()
@@ -700,7 +750,8 @@ class Playground(Dashboard):
                 plots.nav_fan(
                     t,
                     {k: r.nav for k, r in results.items()},
-                    title=f"NAV across {market.paths:,} paths - {market.name}",
+                    title=f"NAV across {market.paths:,} path{'s' * (market.paths > 1)}"
+                    f" - {market.name}",
                     log_scale=log_nav,
                     width=380,
                     height=240,
@@ -729,6 +780,30 @@ class Playground(Dashboard):
                 ),
             )
             self._drawn["lev"] = (key, pick)
+        if self._drawn.get("hist") != key and market.paths == 1:
+            # one path (a replay of real prices): a histogram of one value per product
+            # says nothing, so show each product's final NAV as a bar
+            finals = pd.DataFrame(
+                {
+                    "product": list(results),
+                    "final NAV": [float(r.final_nav[0]) for r in results.values()],
+                }
+            )
+            show_chart(
+                self.out_hist,
+                plots.bar_chart(
+                    finals,
+                    "product",
+                    "final NAV",
+                    "product",
+                    title=f"One real path: final NAV after {market.days:.3g} days (start = 1)",
+                    x_title="Product",
+                    y_title="Final NAV (start = 1)",
+                    width=380,
+                    height=220,
+                ),
+            )
+            self._drawn["hist"] = key
         if self._drawn.get("hist") != key:
             show_chart(
                 self.out_hist,
