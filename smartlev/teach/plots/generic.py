@@ -31,6 +31,18 @@ def _long_df(df: object, cols: Sequence[str | None]) -> pd.DataFrame:
 _SAFE = re.compile(r"[^0-9A-Za-z_]")
 
 
+def _safe_columns(data: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame with its columns renamed to safe field names, and the renaming.
+
+    Vega field names with dots or brackets need escaping: other characters become ``_``;
+    when two names collide, every column is named ``c0``, ``c1``, ...
+    """
+    rename = {c: _SAFE.sub("_", c) or "col" for c in data.columns}
+    if len(set(rename.values())) < len(rename):
+        rename = {c: f"c{i}" for i, c in enumerate(data.columns)}
+    return data.rename(columns=rename), rename
+
+
 @_fast
 def line_chart(
     df_long: pd.DataFrame,
@@ -113,11 +125,7 @@ def line_chart(
             data = pd.concat(
                 [g.iloc[thin_index(len(g), per)] if len(g) > per else g for _, g in groups]
             )
-    # Vega field names with dots or brackets need escaping: rename to safe ones
-    rename = {c: _SAFE.sub("_", c) or "col" for c in data.columns}
-    if len(set(rename.values())) < len(rename):
-        rename = {c: f"c{i}" for i, c in enumerate(data.columns)}
-    data = data.rename(columns=rename)
+    data, rename = _safe_columns(data)
     fx, fy = rename[x], rename[y]
     enc = {
         "x": alt.X(f"{fx}:Q", title=x if x_title is None else x_title),
@@ -220,10 +228,7 @@ def bar_chart(
     data = _long_df(df_long, [x, y, color])
     if len(data) > MAX_ROWS:
         raise ValueError(f"df_long has {len(data)} rows; a bar chart takes at most {MAX_ROWS}")
-    rename = {c: _SAFE.sub("_", c) or "col" for c in data.columns}
-    if len(set(rename.values())) < len(rename):
-        rename = {c: f"c{i}" for i, c in enumerate(data.columns)}
-    data = data.rename(columns=rename)
+    data, rename = _safe_columns(data)
     fx, fy = rename[x], rename[y]
     data[fx] = data[fx].astype(str)
     cats = list(dict.fromkeys(data[fx]))
