@@ -19,7 +19,6 @@ from ..._validate import check_int
 
 #: Largest number of rows a chart embeds by default.
 MAX_ROWS = 2000
-
 #: Largest number of time points per series by default.
 MAX_TIME_POINTS = 400
 

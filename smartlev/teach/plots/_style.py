@@ -17,9 +17,7 @@ from ._checks import _check_text
 from .colors import product_scale
 
 _NAV_TITLE = "NAV (start = 1)"
-
 _DAYS_TITLE = "Time (days)"
-
 _LOG_FLOOR = 1e-4  # NAV shown on a log axis is clipped here (a wiped-out product is 0)
 
 
