@@ -36,10 +36,43 @@ class Levels:
         self.fall, self.rise = np.empty(P), np.empty(P)  # -inf, inf: none
         self.fall_kind = np.empty(P, dtype=np.int64)  # rows of those nearest levels
         self.rise_kind = np.empty(P, dtype=np.int64)
+        # levels of one leverage for every path: their direction is known once, and the
+        # price of each is c/u times a constant, b/(s - b) (-1 for zero NAV)
+        s = rules.sign
+        mags = [getattr(rules, k) for k in self.kinds if k != "death"]
+        self.static = all(np.ndim(b) == 0 for b in mags)
+        if self.static:
+            self.factor = np.array([b / (s - b) if s != b else np.nan for b in mags] + [-1.0])
+            falls = [(s * (s - b) < 0) == (k == "above") for k, b in zip(self.kinds, mags, strict=False)]
+            falls.append(s > 0)
+            self.falls[:] = np.array(falls)[:, None]
+            self.rows = (np.flatnonzero(falls), np.flatnonzero(~np.array(falls)))
         self.update(slice(None))
 
     def update(self, paths) -> None:
         """Work the levels of ``paths`` out again (their units or cash changed)."""
+        if not self.static:
+            return self._update_any(paths)
+        u, c = self.book.u[paths], self.book.c[paths]
+        price = np.multiply.outer(self.factor, c / u)
+        if self.book.margin:
+            price[-1] = self.rules.liquidation_price(u, c)
+        price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches: none
+        self.price[:, paths] = price
+        for rows, nearest, kind, far, pick in (
+            (self.rows[0], self.fall, self.fall_kind, -np.inf, np.argmax),
+            (self.rows[1], self.rise, self.rise_kind, np.inf, np.argmin),
+        ):
+            if not rows.size:
+                nearest[paths] = far
+                continue
+            x = price[rows]
+            x[np.isnan(x)] = far
+            kind[paths] = rows[pick(x, axis=0)] if rows.size > 1 else rows[0]
+            nearest[paths] = x.max(axis=0) if far < 0 else x.min(axis=0)
+
+    def _update_any(self, paths) -> None:
+        """:meth:`update` for levels that differ from path to path."""
         r, s = self.rules, self.rules.sign
         u, c = self.book.u[paths], self.book.c[paths]
         price = np.empty((len(self.kinds), u.size))
