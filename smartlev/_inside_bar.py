@@ -43,7 +43,8 @@ class Levels:
         self.static = all(np.ndim(b) == 0 for b in mags)
         if self.static:
             self.factor = np.array([b / (s - b) if s != b else np.nan for b in mags] + [-1.0])
-            falls = [(s * (s - b) < 0) == (k == "above") for k, b in zip(self.kinds, mags, strict=False)]
+            pairs = zip(self.kinds, mags, strict=False)  # the last kind, "death", has no b
+            falls = [(s * (s - b) < 0) == (k == "above") for k, b in pairs]
             falls.append(s > 0)
             self.falls[:] = np.array(falls)[:, None]
             self.rows = (np.flatnonzero(falls), np.flatnonzero(~np.array(falls)))
