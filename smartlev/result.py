@@ -251,6 +251,7 @@ class Recorder:
         self.history = history
         self.stats = _Stats(P, steps_per_day, sign=float(np.sign(initial)))
         self.peak, self.dd = np.ones(P), np.ones(P)  # running peak; smallest NAV / peak
+        self._ratio = np.empty(P)
 
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
         """The NAV and notional rows of the next step (views, written in place)."""
@@ -264,11 +265,11 @@ class Recorder:
     def flush(self, some_dead: bool) -> None:
         f0, row = self.f0, self.row
         self.stats.add(self.nav[f0 : row + 1], self.n[f0 : row + 1], some_dead)
-        rows = self.nav[f0 + 1 : row + 1]
-        peak = np.maximum.accumulate(rows, axis=0)
-        np.maximum(peak, self.peak, out=peak)
-        np.minimum(self.dd, (rows / peak).min(axis=0), out=self.dd)
-        self.peak = peak[-1].copy()
+        peak, dd, ratio = self.peak, self.dd, self._ratio
+        for nav in self.nav[f0 + 1 : row + 1]:  # row by row: faster than accumulate on rows
+            np.maximum(peak, nav, out=peak)
+            np.divide(nav, peak, out=ratio)
+            np.minimum(dd, ratio, out=dd)
         if self.history:
             self.f0 = row
         else:  # the span's last row becomes row 0 of the next
