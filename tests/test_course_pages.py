@@ -149,3 +149,21 @@ def test_lesson_10_has_its_parts():
     assert outputs, "lesson 10 is committed executed"
     assert any("application/vnd.vegalite.v5+json" in o.get("data", {}) for o in outputs)
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_deep_dives_open_collapsed_and_lessons_end_with_what_to_remember():
+    import json
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "course").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for cell in cells:
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "markdown" and text.lstrip().startswith("## Deep dive"):
+                meta = cell["metadata"]
+                assert meta.get("jp-MarkdownHeadingCollapsed") is True, (path.name, text[:40])
+                assert meta.get("heading_collapsed") is True, (path.name, text[:40])
+        last = "".join(cells[-1]["source"])
+        assert "What to remember" in last or "what to remember" in last.lower(), path.name
+        links = {m for c in cells for m in re.findall(r"glossary\.ipynb#cell-id=[\w-]+",
+                                                      "".join(c["source"]))}  # fmt: skip
+        assert len(links) >= 5, f"{path.name} links only {len(links)} glossary terms"
