@@ -152,12 +152,14 @@ StructuredLeverage, got '3x' (str)
 def _default_chunk(paths: int, steps: int, history: bool, market: Market) -> int:
     """Paths per chunk: all with history (the result holds every step anyway); else
     chunks of about equal size, at most ``_CHUNK`` paths and, for a generated market, at
-    most about 64 million prices (~540 MB) in whole generator blocks."""
+    most about 64 million prices (~540 MB; closes, opens, highs and lows together) in
+    whole generator blocks."""
     if history:
         return paths
     cap = _CHUNK
     if market.is_lazy:
-        cap = max(64, min(cap, 2**26 // max(steps, 1)))
+        per_path = max(steps, 1) * (4 if market.has_bars else 1)
+        cap = max(64, min(cap, 2**26 // per_path))
     n = -(-paths // cap)
     chunk = -(-paths // n)
     bs = market._block_size
