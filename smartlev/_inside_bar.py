@@ -36,59 +36,43 @@ class Levels:
         self.fall, self.rise = np.empty(P), np.empty(P)  # -inf, inf: none
         self.fall_kind = np.empty(P, dtype=np.int64)  # rows of those nearest levels
         self.rise_kind = np.empty(P, dtype=np.int64)
-        # levels of one leverage for every path: their direction is known once, and the
-        # price of each is c/u times a constant, b/(s - b) (-1 for zero NAV)
-        s = rules.sign
-        mags = [getattr(rules, k) for k in self.kinds if k != "death"]
-        self.static = all(np.ndim(b) == 0 for b in mags)
+        # a leverage level b is reached at c/u times b/(s - b), zero NAV at -c/u; when each
+        # level is one number for every path, those factors and directions are known once
+        self.static = all(np.ndim(getattr(rules, k)) == 0 for k in self.kinds[:-1])
         if self.static:
-            self.factor = np.array([b / (s - b) if s != b else np.nan for b in mags] + [-1.0])
-            pairs = zip(self.kinds, mags, strict=False)  # the last kind, "death", has no b
-            falls = [(s * (s - b) < 0) == (k == "above") for k, b in pairs]
-            falls.append(s > 0)
-            self.falls[:] = np.array(falls)[:, None]
-            self.rows = (np.flatnonzero(falls), np.flatnonzero(~np.array(falls)))
+            self.factor, falls = self._factors(slice(None))
+            self.falls[:] = falls
         self.update(slice(None))
+
+    def _factors(self, paths) -> tuple[np.ndarray, np.ndarray]:
+        """``b / (s - b)`` of each level (-1 for zero NAV) and whether a fall reaches it,
+        ``(kinds, paths)`` or ``(kinds, 1)`` when every path has the same levels."""
+        s = self.rules.sign
+        b = [getattr(self.rules, k) for k in self.kinds[:-1]]
+        b = [x if np.ndim(x) == 0 else x[paths] for x in b]  # one number, or one per path
+        if b:
+            b = np.array(np.broadcast_arrays(*b, 0.0)[:-1]).reshape(len(b), -1)
+        else:  # a margin product: liquidation only
+            b = np.ones((0, 1))
+        above = np.array([k == "above" for k in self.kinds[:-1]])[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.vstack([b / (s - b), np.full((1, b.shape[1]), -1.0)])
+        falls = np.vstack([(s * (s - b) < 0) == above, np.full((1, b.shape[1]), s > 0)])
+        return factor, falls
 
     def update(self, paths) -> None:
         """Work the levels of ``paths`` out again (their units or cash changed)."""
-        if not self.static:
-            return self._update_any(paths)
         u, c = self.book.u[paths], self.book.c[paths]
-        price = np.multiply.outer(self.factor, c / u)
+        if self.static:
+            factor, falls = self.factor, self.falls[:, paths]
+        else:
+            factor, falls = self._factors(paths)
+            self.falls[:, paths] = falls
+        price = factor * (c / u)
         if self.book.margin:
             price[-1] = self.rules.liquidation_price(u, c)
         price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches: none
         self.price[:, paths] = price
-        for rows, nearest, kind, far, pick in (
-            (self.rows[0], self.fall, self.fall_kind, -np.inf, np.argmax),
-            (self.rows[1], self.rise, self.rise_kind, np.inf, np.argmin),
-        ):
-            if not rows.size:
-                nearest[paths] = far
-                continue
-            x = price[rows]
-            x[np.isnan(x)] = far
-            kind[paths] = rows[pick(x, axis=0)] if rows.size > 1 else rows[0]
-            nearest[paths] = x.max(axis=0) if far < 0 else x.min(axis=0)
-
-    def _update_any(self, paths) -> None:
-        """:meth:`update` for levels that differ from path to path."""
-        r, s = self.rules, self.rules.sign
-        u, c = self.book.u[paths], self.book.c[paths]
-        price = np.empty((len(self.kinds), u.size))
-        falls = np.empty(price.shape, dtype=bool)
-        for k, kind in enumerate(self.kinds):
-            if kind == "death":
-                price[k] = r.liquidation_price(u, c) if self.book.margin else -c / u
-                falls[k] = s > 0
-            else:
-                b = getattr(r, kind)
-                b = b if np.ndim(b) == 0 else b[paths]  # one level, or one per path
-                np.divide(b * c, u * (s - b), out=price[k])
-                falls[k] = (s * (s - b) < 0) == (kind == "above")
-        price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches: none
-        self.price[:, paths], self.falls[:, paths] = price, falls
         down = np.where(falls & (price == price), price, -np.inf)  # NaN: no level
         up = np.where(~falls & (price == price), price, np.inf)
         self.fall_kind[paths], self.rise_kind[paths] = down.argmax(axis=0), up.argmin(axis=0)

@@ -118,7 +118,7 @@ StructuredLeverage, got '3x' (str)
     if hasattr(product, "run"):  # a product that settles rather than steps
         return product.run(market, history=history)
     paths, steps = market.paths, market.steps
-    clock = _clock(market, product)
+    clock = _Clock(market)
     if chunk_paths is None:
         chunk = _default_chunk(paths, steps, history, market)
     else:
@@ -132,7 +132,7 @@ StructuredLeverage, got '3x' (str)
         starts = tqdm(starts, desc=f"{getattr(product, 'name', 'product')}", unit="chunk")
     parts = []
     for start in starts:
-        bars = _bars(market, start, min(start + chunk, paths))
+        bars = market.bar_range(start, min(start + chunk, paths))  # closes, then o, h, l
         parts.append(_run_chunk(product, bars, clock, history, triggers == "intrabar"))
         del bars  # before the next chunk is generated: one chunk of prices at a time
     if len(parts) == 1:
@@ -168,12 +168,6 @@ def _default_chunk(paths: int, steps: int, history: bool, market: Market) -> int
     return chunk
 
 
-def _bars(market: Market, start: int, stop: int) -> tuple:
-    """Close, open, high and low of paths ``start .. stop - 1`` (the last three ``None``
-    for a market of closes only)."""
-    return market.bar_range(start, stop)
-
-
 def _per_step(name: str, value, steps: int) -> np.ndarray | float:
     """A rate given as one number or one value per step; checked against the market."""
     if not isinstance(value, tuple):
@@ -189,17 +183,10 @@ def _per_step(name: str, value, steps: int) -> np.ndarray | float:
 class _Clock:
     """How long each step lasts and how many funding times it crosses."""
 
-    def __init__(self, market: Market, product) -> None:
-        steps = market.steps
+    def __init__(self, market: Market) -> None:
         self.steps_per_day = market.steps_per_day
         self.days = market.step_days  # calendar days of each step
         self.marks = market.funding_marks()  # funding times (00, 08, 16 UTC) it crosses
-        self.funding = _per_step("funding_rate", getattr(product, "funding_rate", 0.0), steps)
-        self.interest = _per_step("interest_rate", getattr(product, "interest_rate", 0.0), steps)
-
-
-def _clock(market: Market, product) -> _Clock:
-    return _Clock(market, product)
 
 
 class _Rows:
@@ -246,8 +233,8 @@ class _Book:
         self.event = np.full(P, -1, dtype=np.int64)
         self.dead = np.zeros(P, dtype=bool)
         self.any_dead = False
-        self.margin = rules.liquidation_price(self.u[:1], self.c[:1]) is not None
-        self.death = LIQUIDATED if self.margin else WIPED
+        self.margin = rules.margin
+        self.death = LIQUIDATED if rules.margin else WIPED
         self.reason = np.zeros((T + 1, P), dtype=np.int8) if reasons else None
         if reasons:
             self.reason[0] = ENTRY
@@ -302,7 +289,9 @@ def _run_chunk(product, bars: tuple, clock: _Clock, history: bool, intrabar: boo
     book = _Book(rules, S[0], T, reasons=history)
     rec = Recorder(P, T, history, clock.steps_per_day, rules.initial)
     levels = Levels(rules, book) if intrabar else None
-    fee, funding, interest = rules.management_fee, clock.funding, clock.interest
+    fee = rules.management_fee
+    funding = _per_step("funding_rate", rules.funding_rate, T)
+    interest = _per_step("interest_rate", rules.interest_rate, T)
     fee_per_step = fee * clock.days if fee else None
     rate = funding * clock.marks if np.any(funding) else None
     accrue = interest * clock.days / DAYS_PER_YEAR if np.any(interest) else None

@@ -17,8 +17,9 @@ only these things:
   notional), ``interest_rate`` (per year, on the cash balance), ``trading_cost`` (per unit
   of traded notional), ``entry_cost`` (NAV paid at entry) and ``exit_cost(nav, notional)``
   (NAV paid on leaving at the last price);
-- the bottom: ``liquidation_price(units, cash)``, the price at which a margin product is
-  liquidated (``None``: no margin, NAV is floored at zero);
+- the bottom: ``margin`` and, for a margin product, ``maintenance(notional)`` and
+  ``liquidation_price(units, cash)``, where it is liquidated (without margin the NAV is
+  floored at zero);
 - price levels inside a bar: ``above`` and ``below``, magnitudes of leverage at which the
   product trades as soon as the price takes its leverage there, and ``stop``, a fall
   (rise, for a short) from the last close at which a circuit breaker fires;
@@ -165,6 +166,7 @@ class Rules:
     below: float | None = None
     stop: float | None = None
     wants_return: bool = False  # close() reads the step's price return
+    margin: bool = False  # liquidated at liquidation_price (else: NAV floored at zero)
     levels_move: bool = False  # above, below or stop may change at a close (per path)
 
     def __init__(self, product) -> None:
@@ -178,9 +180,9 @@ class Rules:
         """NAV paid when leaving at the last price (``None``: nothing)."""
         return None
 
-    def liquidation_price(self, units: np.ndarray, cash: np.ndarray) -> np.ndarray | None:
-        """Price at which the position is liquidated (``None``: no margin, floor at zero)."""
-        return None
+    def liquidation_price(self, units: np.ndarray, cash: np.ndarray) -> np.ndarray:
+        """Price at which a margin product is liquidated (only called when ``margin``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no margin")
 
     def fill(self, kind: str, paths: np.ndarray, t: int):
         """Signed leverage and reason code when level ``kind`` fired for ``paths`` in bar ``t``."""
@@ -654,6 +656,8 @@ class Perpetual:
 class _PerpetualRules(Rules):
     """Bought once on margin; liquidated when equity reaches maintenance margin."""
 
+    margin = True
+
     def __init__(self, p: Perpetual) -> None:
         super().__init__(p)
         self.p = p
@@ -675,22 +679,20 @@ class _PerpetualRules(Rules):
         :math:`c - x = m(x)` at :math:`x = -uS`. Equity less maintenance is monotone in
         :math:`x`, so there is one root; with tiers it is found bracket by bracket.
         """
-        s = self.sign
-        if self.p.tiers is None:
-            rates, cum, lims = np.array([self.p.maintenance_margin]), np.zeros(1), None
-        else:
-            lims, rates, cum = self.p._brackets()
-            lims = lims / self.p.margin
-        cum = cum / (self.p.margin if self.p.tiers is not None else 1.0)
+        p = self.p
+        if p.tiers is None:
+            lims, rates, cum = np.array([math.inf]), np.array([p.maintenance_margin]), np.zeros(1)
+        else:  # brackets in units of the isolated margin
+            lims, rates, cum = p._brackets()
+            lims, cum = lims / p.margin, cum / p.margin
         x = np.full(np.shape(units), np.nan)
         lower = 0.0
-        for k in range(len(rates)):
-            xk = (-s * cash - cum[k]) / (1.0 - s * rates[k]) if s > 0 else (
-                (cash + cum[k]) / (1.0 + rates[k])
-            )
-            upper = math.inf if lims is None else lims[k]
-            ok = (xk > lower) & (xk <= upper) if k else (xk <= upper)
-            x = np.where(ok & np.isnan(x), xk, x)
+        for upper, rate, amount in zip(lims, rates, cum, strict=True):
+            if self.sign > 0:
+                xk = (-cash - amount) / (1.0 - rate)
+            else:
+                xk = (cash + amount) / (1.0 + rate)
+            x = np.where(np.isnan(x) & (xk > lower) & (xk <= upper), xk, x)
             lower = upper
         with np.errstate(divide="ignore", invalid="ignore"):
             return x / np.abs(units)

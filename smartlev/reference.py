@@ -72,7 +72,7 @@ def simulate_path(
     rules = product.rules(1, steps_per_day, triggers == "intrabar")
     one = np.zeros(1, dtype=np.int64)  # the protocol speaks in arrays: this is path 0
     s = rules.sign
-    margin = rules.liquidation_price(np.ones(1), np.ones(1)) is not None
+    margin = rules.margin
 
     def rate(value, t):
         return value if np.ndim(value) == 0 else value[t - 1]
