@@ -19,30 +19,32 @@ class Levels:
     """The price levels of each path inside a bar, worked out from its units and cash.
 
     A leverage magnitude ``b`` is reached where :math:`s u S = b (c + u S)`, i.e. at
-    :math:`S = b c / (u (s - b))` (``s`` the product's sign), from above or below as the
-    sign of :math:`s (s - b)` says; NAV reaches zero at :math:`S = -c/u`, and a margin
-    product is liquidated at its ``liquidation_price``. The levels of every path are kept
-    (``price``, ``falls``: one row per kind), with the nearest on the way down (``fall``)
-    and on the way up (``rise``), so that a step only compares its bar's range with them;
-    they change only when units or cash do (or the product moves them at a close)."""
+    :math:`S = q\\,b/(s - b)` with :math:`q = c/u` (``s`` the product's sign), from above or
+    below as the sign of :math:`s (s - b)` says; NAV reaches zero at :math:`S = -q`, and a
+    margin product is liquidated at its ``liquidation_price``. A step only compares its
+    bar's range with each path's nearest level on the way down (``fall``, ``-inf``: none)
+    and on the way up (``rise``, ``inf``: none); ``fall_kind`` and ``rise_kind`` say which
+    level they are (rows of ``kinds``). They change only when units or cash do (or the
+    product moves its levels at a close).
+
+    When every path has the same leverage levels (numbers, not arrays), which of them is
+    nearest depends only on the sign of :math:`q`, so it is worked out once (``nearest``)."""
 
     def __init__(self, rules, book) -> None:
         self.rules, self.book = rules, book
         levels = (("above", rules.above), ("below", rules.below))
         self.kinds = [k for k, b in levels if b is not None] + ["death"]
+        self.death = len(self.kinds) - 1
         P = book.u.size
-        self.price = np.empty((len(self.kinds), P))
-        self.falls = np.empty((len(self.kinds), P), dtype=bool)
-        self.fall, self.rise = np.empty(P), np.empty(P)  # -inf, inf: none
-        self.fall_kind = np.empty(P, dtype=np.int64)  # rows of those nearest levels
-        self.rise_kind = np.empty(P, dtype=np.int64)
-        # a leverage level b is reached at c/u times b/(s - b), zero NAV at -c/u; when each
-        # level is one number for every path, those factors and directions are known once
+        self.fall, self.rise = np.full(P, -np.inf), np.full(P, np.inf)
+        self.fall_kind = np.zeros(P, dtype=np.int64)
+        self.rise_kind = np.zeros(P, dtype=np.int64)
         self.static = all(np.ndim(getattr(rules, k)) == 0 for k in self.kinds[:-1])
         if self.static:
-            self.factor, falls = self._factors(slice(None))
-            self.falls[:] = falls
-        self.update(slice(None))
+            factor, falls = self._factors(slice(None))
+            self.near_factor, self.near_kind = self._nearest(factor[:, 0], falls[:, 0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.update(slice(None))
 
     def _factors(self, paths) -> tuple[np.ndarray, np.ndarray]:
         """``b / (s - b)`` of each level (-1 for zero NAV) and whether a fall reaches it,
@@ -60,23 +62,70 @@ class Levels:
         falls = np.vstack([(s * (s - b) < 0) == above, np.full((1, b.shape[1]), s > 0)])
         return factor, falls
 
+    def _nearest(self, factor: np.ndarray, falls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Factor and kind of the nearest level on the way down (column 0) and up
+        (column 1), for ``q > 0`` (row 0) and ``q < 0`` (row 1); factor NaN: none.
+
+        A level lies at the positive price ``factor * q`` when ``factor`` has the sign of
+        ``q``; the highest such price is nearest on the way down, the lowest on the way up
+        (the first kind on a tie). A margin product's liquidation is left out: its price
+        is not a multiple of ``q``."""
+        kinds = range(len(self.kinds) - 1 if self.book.margin else len(self.kinds))
+        near_factor, near_kind = np.full((2, 2), np.nan), np.zeros((2, 2), dtype=np.int64)
+        for row, sign in enumerate((1.0, -1.0)):
+            for col, down in enumerate((True, False)):
+                best = None
+                for k in kinds:
+                    x = factor[k] * sign  # the price per unit of |q|
+                    if falls[k] == down and x > 0 and (
+                        best is None or (x > best if down else x < best)
+                    ):
+                        best, near_factor[row, col], near_kind[row, col] = x, factor[k], k
+        return near_factor, near_kind
+
     def update(self, paths) -> None:
         """Work the levels of ``paths`` out again (their units or cash changed)."""
         u, c = self.book.u[paths], self.book.c[paths]
+        q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
-            factor, falls = self.factor, self.falls[:, paths]
+            row = (q < 0).astype(np.intp)  # the table's row of each path
+            factor, kind = self.near_factor[row], self.near_kind[row]
+            fall, rise = factor[:, 0] * q, factor[:, 1] * q
+            fall_kind, rise_kind = kind[:, 0], kind[:, 1]
         else:
             factor, falls = self._factors(paths)
-            self.falls[:, paths] = falls
-        price = factor * (c / u)
-        if self.book.margin:
-            price[-1] = self.rules.liquidation_price(u, c)
-        price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches: none
-        self.price[:, paths] = price
-        down = np.where(falls & (price == price), price, -np.inf)  # NaN: no level
-        up = np.where(~falls & (price == price), price, np.inf)
-        self.fall_kind[paths], self.rise_kind[paths] = down.argmax(axis=0), up.argmin(axis=0)
-        self.fall[paths], self.rise[paths] = down.max(axis=0), up.min(axis=0)
+            price = factor * q
+            price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches
+            if self.book.margin:
+                price[-1] = np.nan  # liquidation is not a multiple of q: added below
+            down = np.where(falls & (price == price), price, -np.inf)  # NaN: no level
+            up = np.where(~falls & (price == price), price, np.inf)
+            fall_kind, rise_kind = down.argmax(axis=0), up.argmin(axis=0)
+            fall, rise = down.max(axis=0), up.min(axis=0)
+        # no level: NaN or infinite (a level at zero or below is never reached either)
+        fall = np.where(fall < np.inf, fall, -np.inf)
+        rise = np.where(rise > 0, rise, np.inf)
+        if self.book.margin:  # liquidation: reached on a fall for a long, a rise for a short
+            liq = self.rules.liquidation_price(u, c)
+            ok = (liq > 0) & (liq < np.inf)
+            if self.rules.sign > 0:
+                ok &= liq > fall
+                fall, fall_kind = np.where(ok, liq, fall), np.where(ok, self.death, fall_kind)
+            else:
+                ok &= liq < rise
+                rise, rise_kind = np.where(ok, liq, rise), np.where(ok, self.death, rise_kind)
+        self.fall[paths], self.rise[paths] = fall, rise
+        self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
+
+    def drop(self, paths) -> None:
+        """``paths`` died: no level any more."""
+        self.fall[paths], self.rise[paths] = -np.inf, np.inf
+
+    def death_price(self, paths) -> np.ndarray:
+        """Where ``paths`` die: liquidation for a margin product, else NAV zero (NaN: never)."""
+        u, c = self.book.u[paths], self.book.c[paths]
+        p = self.rules.liquidation_price(u, c) if self.book.margin else -(c / u)
+        return np.where((p > 0) & (p < np.inf), p, np.nan)
 
     def stop(self, prev: np.ndarray) -> np.ndarray | None:
         """The circuit breaker's price in this bar: its fall (rise) from the last close."""
@@ -106,7 +155,8 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     fill the path goes on from the fill's price with its new levels, so a price that keeps
     going fills again; the breaker fires once per bar.
     """
-    paths = paths[~book.dead[paths]]
+    if book.any_dead:
+        paths = paths[~book.dead[paths]]
     if not paths.size:
         return
     gap = len(route) == 4
@@ -116,63 +166,93 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         pts = np.array([prev[paths], o, np.where(up, lo, h), np.where(up, h, lo), c])
     else:
         pts = np.array([prev[paths], route[0][paths]])
+    # the lowest and the highest price from each point of the route to its end
+    low_after = np.minimum.accumulate(pts[::-1], axis=0)[::-1]
+    high_after = np.maximum.accumulate(pts[::-1], axis=0)[::-1]
     nseg, m = pts.shape[0] - 1, paths.size
-    seg = np.zeros(m, dtype=np.int64)  # the segment each path is on, and where on it
+    seg = np.zeros(m, dtype=np.intp)  # the segment each path is on, and where on it
     pos = pts[0].copy()
-    kinds, death = [*levels.kinds, "stop"], levels.kinds.index("death")
+    kinds, death, long = [*levels.kinds, "stop"], levels.death, rules.sign > 0
     stop = levels.stop(prev[paths])
     stopped = np.zeros(m, dtype=bool)
     order = np.arange(nseg)[:, None]
     live = np.arange(m)
-    for _ in range(10_000):  # a product whose level fired and is still reached: a bug
-        if not live.size:
-            return
-        g, n = paths[live], live.size
+    for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
+        g = paths[live]
         fall, rise = levels.fall[g], levels.rise[g]  # each path's nearest levels
         fk, rk = levels.fall_kind[g], levels.rise_kind[g]
         if stop is not None:  # the breaker's price, once per bar
             st = np.where(stopped[live], np.nan, stop[live])
-            if rules.sign > 0:
+            if long:
                 fk = np.where(st >= fall, len(kinds) - 1, fk)
                 fall = np.fmax(fall, st)
             else:
                 rk = np.where(st <= rise, len(kinds) - 1, rk)
                 rise = np.fmin(rise, st)
+        if rounds:  # after a fill: is a level still ahead, on the rest of the route?
+            nxt = seg[live] + 1
+            rest = (np.minimum(pos[live], low_after[nxt, live]) <= fall) | (
+                np.maximum(pos[live], high_after[nxt, live]) >= rise
+            )
+            if not rest.all():
+                live, fall, rise, fk, rk = (x[rest] for x in (live, fall, rise, fk, rk))
+            if not live.size:
+                return
         # every segment still ahead at once: the first one that reaches a level
-        A, B = pts[:-1, live], pts[1:, live].copy()
-        A[seg[live], np.arange(n)] = pos[live]
-        ahead = order >= seg[live]
-        down, up = (B < A) & ahead, (B > A) & ahead
+        A, B = pts[:-1, live], pts[1:, live]
+        if rounds:  # the path is part-way along segment seg
+            A = A.copy()
+            A[seg[live], np.arange(live.size)] = pos[live]
+        down, up = B < A, B > A
+        if rounds:
+            ahead = order >= seg[live]
+            down &= ahead
+            up &= ahead
         on_seg = (down & (fall >= B)) | (up & (rise <= B))
         hit = on_seg.any(axis=0)
-        col = np.flatnonzero(hit)
-        if not col.size:
-            return
-        live, k = live[col], on_seg[:, col].argmax(axis=0)
-        a, b, dn = A[k, col], B[k, col], down[k, col]
+        if not hit.all():
+            col = np.flatnonzero(hit)
+            if not col.size:
+                return
+            live, on_seg, A, B, down = live[col], on_seg[:, col], A[:, col], B[:, col], down[:, col]
+            fall, rise, fk, rk = fall[col], rise[col], fk[col], rk[col]
+        k = on_seg.argmax(axis=0)
+        j = np.arange(live.size)
+        a, b, dn = A[k, j], B[k, j], down[k, j]
         # the highest level on a fall, the lowest on a rise
-        first = np.where(dn, fk[col], rk[col])
-        px = np.clip(np.where(dn, fall[col], rise[col]), np.minimum(a, b), np.maximum(a, b))
+        first = np.where(dn, fk, rk)
+        # on a fall the level lies at or below the segment's start, on a rise at or above
+        px = np.where(dn, np.minimum(fall, a), np.maximum(rise, a))
         if gap:  # nothing trades inside a gap: the open's price, and gone if NAV is
             in_gap = k == 0
             if in_gap.any():
-                bottom, falls = levels.price[death, paths[live]], levels.falls[death, paths[live]]
-                gone = np.where(falls, dn & (bottom >= b), ~dn & (bottom <= b))
+                bottom = levels.death_price(paths[live])
+                gone = (dn & (bottom >= b)) if long else (~dn & (bottom <= b))
                 first[in_gap & gone] = death
                 px[in_gap] = b[in_gap]
         seg[live], pos[live] = k, px
-        for kind in np.unique(first) if first.size > 1 else first:
-            sel = first == kind
-            ids = paths[live[sel]]
-            if kinds[kind] == "death":
-                book.die(t, ids, book.death)
+        trade = first != death
+        if not trade.all():
+            book.die(t, paths[live[~trade]], book.death)
+            levels.drop(paths[live[~trade]])
+            live, first, px = live[trade], first[trade], px[trade]
+        if live.size:
+            stopped[live[first == len(kinds) - 1]] = True
+            ids = paths[live]
+            if (first == first[0]).all():  # most bars: one kind of level fired
+                target, why = rules.fill(kinds[first[0]], ids, t)
             else:
-                if kinds[kind] == "stop":
-                    stopped[live[sel]] = True
-                target, why = rules.fill(kinds[kind], ids, t)
-                book.trade(t, ids, px[sel], target, why)
+                target, why = np.empty(live.size), np.empty(live.size, dtype=np.int8)
+                for kind in np.unique(first):
+                    sel = first == kind
+                    target[sel], why[sel] = rules.fill(kinds[kind], ids[sel], t)
+            book.trade(t, ids, px, target, why)
+        if book.any_dead:  # a trade's cost can take what was left
+            gone = book.dead[paths[live]]
+            if gone.any():
+                levels.drop(paths[live[gone]])
+                live = live[~gone]
         levels.update(paths[live])
-        live = live[~book.dead[paths[live]]]
     raise RuntimeError(
         f"{type(rules).__name__}: a price level in bar {t} keeps firing after its trade; "
         "a product's levels must lie beyond the leverage it trades to"

@@ -665,6 +665,10 @@ class _PerpetualRules(Rules):
         self.initial = p.sign * p.leverage
         self.fee = p.fee
         self.entry_cost = p.fee * p.leverage  # taker fee on the entry notional
+        self.brackets = None  # tiers: limits, rates and amounts in units of the margin
+        if p.tiers is not None:
+            lims, rates, cum = p._brackets()
+            self.brackets = (lims / p.margin, rates, cum / p.margin)
 
     def exit_cost(self, nav, notional):
         return np.abs(notional) * self.fee if self.fee else None
@@ -679,21 +683,20 @@ class _PerpetualRules(Rules):
         :math:`c - x = m(x)` at :math:`x = -uS`. Equity less maintenance is monotone in
         :math:`x`, so there is one root; with tiers it is found bracket by bracket.
         """
-        p = self.p
-        if p.tiers is None:
-            lims, rates, cum = np.array([math.inf]), np.array([p.maintenance_margin]), np.zeros(1)
-        else:  # brackets in units of the isolated margin
-            lims, rates, cum = p._brackets()
-            lims, cum = lims / p.margin, cum / p.margin
-        x = np.full(np.shape(units), np.nan)
-        lower = 0.0
-        for upper, rate, amount in zip(lims, rates, cum, strict=True):
-            if self.sign > 0:
-                xk = (-cash - amount) / (1.0 - rate)
-            else:
-                xk = (cash + amount) / (1.0 + rate)
-            x = np.where(np.isnan(x) & (xk > lower) & (xk <= upper), xk, x)
-            lower = upper
+        if self.brackets is None:  # one rate m: c + x = m x (long), c - x = m x (short)
+            m = self.p.maintenance_margin
+            x = -cash / (1.0 - m) if self.sign > 0 else cash / (1.0 + m)
+            x = np.where(x > 0, x, np.nan)
+        else:
+            x = np.full(np.shape(units), np.nan)
+            lower = 0.0
+            for upper, rate, amount in zip(*self.brackets, strict=True):
+                if self.sign > 0:
+                    xk = (-cash - amount) / (1.0 - rate)
+                else:
+                    xk = (cash + amount) / (1.0 + rate)
+                x = np.where(np.isnan(x) & (xk > lower) & (xk <= upper), xk, x)
+                lower = upper
         with np.errstate(divide="ignore", invalid="ignore"):
             return x / np.abs(units)
 
