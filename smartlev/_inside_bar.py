@@ -88,10 +88,9 @@ class Levels:
         u, c = self.book.u[paths], self.book.c[paths]
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
-            row = (q < 0).astype(np.intp)  # the table's row of each path
-            factor, kind = self.near_factor[row], self.near_kind[row]
-            fall, rise = factor[:, 0] * q, factor[:, 1] * q
-            fall_kind, rise_kind = kind[:, 0], kind[:, 1]
+            neg, (f, k) = q < 0, (self.near_factor, self.near_kind)  # rows: q > 0, q < 0
+            fall, rise = np.where(neg, f[1, 0], f[0, 0]) * q, np.where(neg, f[1, 1], f[0, 1]) * q
+            fall_kind, rise_kind = np.where(neg, k[1, 0], k[0, 0]), np.where(neg, k[1, 1], k[0, 1])
         else:
             factor, falls = self._factors(paths)
             price = factor * q
@@ -252,6 +251,8 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             if gone.any():
                 levels.drop(paths[live[gone]])
                 live = live[~gone]
+        if not live.size:
+            return
         levels.update(paths[live])
     raise RuntimeError(
         f"{type(rules).__name__}: a price level in bar {t} keeps firing after its trade; "

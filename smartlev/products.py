@@ -28,6 +28,9 @@ only these things:
 - ``close(t, ret, nav, notional)``: after each close, which paths trade, to what signed
   leverage and why: ``None`` or ``(paths, targets, reasons)``.
 
+The kernel (and the per-path loop) call these with numpy's division warnings silenced:
+dead paths have units, cash and NAV 0, and their ratios are NaN by design.
+
 Adding a product is one class in this module with :func:`register`; the engine needs no
 change and the tests pick it up from :data:`PRODUCTS` (see the README's "Add a product").
 
@@ -697,8 +700,7 @@ class _PerpetualRules(Rules):
                     xk = (cash + amount) / (1.0 + rate)
                 x = np.where(np.isnan(x) & (xk > lower) & (xk <= upper), xk, x)
                 lower = upper
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return x / np.abs(units)
+        return x / np.abs(units)
 
 
 @register
@@ -890,7 +892,7 @@ class _SmartRules(Rules):
     def close(self, t, ret, nav, notional):
         s = self.sign
         want = self.policy.target(ret, nav)
-        np.clip(want, self.lo, self.hi, out=self.base)
+        np.minimum(np.maximum(want, self.lo, out=self.base), self.hi, out=self.base)  # clip
         np.copyto(self.want, self.base)
         tripped = None
         if self.breaker_at_close:
@@ -904,8 +906,7 @@ class _SmartRules(Rules):
                 tripped = None
         want = self._cap(self.want, t)
         self._below(t)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lev = notional / nav  # signed; NaN on dead paths, which never trade
+        lev = notional / nav  # signed; NaN on dead paths, which never trade
         if self.band is not None:
             mag = lev if s > 0 else -lev
             need = mag < self.band[0] - EDGE

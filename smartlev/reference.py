@@ -26,6 +26,7 @@ from .products import EDGE, ENTRY, LIQUIDATED, WIPED
 __all__ = ["simulate_path"]
 
 
+@np.errstate(divide="ignore", invalid="ignore")  # dead paths: 0 / 0, as in the kernel
 def simulate_path(
     product,
     prices,
