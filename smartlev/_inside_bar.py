@@ -63,8 +63,8 @@ class Levels:
         return factor, falls
 
     def _nearest(self, factor: np.ndarray, falls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Factor and kind of the nearest level on the way down (column 0) and up
-        (column 1), for ``q > 0`` (row 0) and ``q < 0`` (row 1); factor NaN: none.
+        """Factor and kind of the nearest level on the way down (row 0) and up (row 1),
+        for ``q > 0`` (column 0) and ``q < 0`` (column 1); factor NaN: none.
 
         A level lies at the positive price ``factor * q`` when ``factor`` has the sign of
         ``q``; the highest such price is nearest on the way down, the lowest on the way up
@@ -72,15 +72,15 @@ class Levels:
         is not a multiple of ``q``."""
         kinds = range(len(self.kinds) - 1 if self.book.margin else len(self.kinds))
         near_factor, near_kind = np.full((2, 2), np.nan), np.zeros((2, 2), dtype=np.int64)
-        for row, sign in enumerate((1.0, -1.0)):
-            for col, down in enumerate((True, False)):
+        for side, sign in enumerate((1.0, -1.0)):  # the sign of q
+            for way, down in enumerate((True, False)):
                 best = None
                 for k in kinds:
                     x = factor[k] * sign  # the price per unit of |q|
                     if falls[k] == down and x > 0 and (
                         best is None or (x > best if down else x < best)
                     ):
-                        best, near_factor[row, col], near_kind[row, col] = x, factor[k], k
+                        best, near_factor[way, side], near_kind[way, side] = x, factor[k], k
         return near_factor, near_kind
 
     def update(self, paths) -> None:
@@ -88,9 +88,10 @@ class Levels:
         u, c = self.book.u[paths], self.book.c[paths]
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
-            neg, (f, k) = q < 0, (self.near_factor, self.near_kind)  # rows: q > 0, q < 0
-            fall, rise = np.where(neg, f[1, 0], f[0, 0]) * q, np.where(neg, f[1, 1], f[0, 1]) * q
-            fall_kind, rise_kind = np.where(neg, k[1, 0], k[0, 0]), np.where(neg, k[1, 1], k[0, 1])
+            row = (q < 0).view(np.uint8)  # the table's row: 0 for q > 0, 1 for q < 0
+            f, k = self.near_factor, self.near_kind
+            fall, rise = f[0].take(row) * q, f[1].take(row) * q
+            fall_kind, rise_kind = k[0].take(row), k[1].take(row)
         else:
             factor, falls = self._factors(paths)
             price = factor * q
