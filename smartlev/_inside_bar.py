@@ -88,10 +88,15 @@ class Levels:
         u, c = self.book.u[paths], self.book.c[paths]
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
-            row = (q < 0).view(np.uint8)  # the table's row: 0 for q > 0, 1 for q < 0
-            f, k = self.near_factor, self.near_kind
-            fall, rise = f[0].take(row) * q, f[1].take(row) * q
-            fall_kind, rise_kind = k[0].take(row), k[1].take(row)
+            f, k, neg = self.near_factor, self.near_kind, q < 0
+            if neg.all() or not neg.any():  # usual: every path on one side, one column
+                side = int(neg.all())
+                fall, rise = f[0, side] * q, f[1, side] * q
+                fall_kind, rise_kind = k[0, side], k[1, side]
+            else:
+                side = neg.view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
+                fall, rise = f[0].take(side) * q, f[1].take(side) * q
+                fall_kind, rise_kind = k[0].take(side), k[1].take(side)
         else:
             factor, falls = self._factors(paths)
             price = factor * q
