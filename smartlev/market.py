@@ -12,13 +12,19 @@ import numpy as np
 
 from ._validate import check_bars, check_int, check_prices, check_timestamps
 
-__all__ = ["Market", "DAYS_PER_YEAR", "FUNDING_HOURS"]
+__all__ = ["Market", "DAYS_PER_YEAR", "FUNDING_HOURS", "KEEP_PRICES"]
 
 #: Crypto trades every day: a year is 365 days.
 DAYS_PER_YEAR = 365
 
 #: Perpetual funding times, hours of the day in UTC (every 8 hours).
 FUNDING_HOURS = (0, 8, 16)
+
+#: A lazy market keeps the paths it generates when all of them are read at once and each
+#: array (closes, opens, highs, lows) holds at most this many prices: 2**22, about 4.2
+#: million (32 MB an array, 128 MB with bars; e.g. 10,000 daily paths of a year). Larger
+#: markets generate again at every read and never hold all their paths.
+KEEP_PRICES = 2**22
 
 _NS_PER_8H = 8 * 3600 * 10**9
 _NS_PER_DAY = 86_400 * 10**9
@@ -36,10 +42,14 @@ class Market:
     the start, and every product simulated on it starts with a NAV of 1 there. Bar
     ``t`` (``t >= 1``) ends at ``prices[..., t]``; a market may also carry each bar's
     ``open``, ``high`` and ``low`` (arrays of the same shape; column 0, the start, holds
-    the start price in all three). Large Monte Carlo markets are *lazy*: they generate
-    their paths block by block when a simulation asks for them, so 100,000 paths of
-    hourly prices never sit in memory at once. Path ``i`` is the same whatever the
-    number of paths asked for.
+    the start price in all three). Generated Monte Carlo markets are *lazy*: they
+    generate their paths block by block when a simulation asks for them, so 100,000
+    paths of hourly prices never sit in memory at once. Path ``i`` is the same whatever
+    the number of paths asked for. A small lazy market (at most :data:`KEEP_PRICES`
+    prices per array) keeps what it generates the first time all its paths are read
+    (:meth:`path_range` or :meth:`bar_range` from 0 to ``paths``; a simulation whose
+    chunk holds every path), so the next simulation on it reads them from memory and
+    the market is no longer :attr:`is_lazy`; the numbers are the same.
 
     The arrays may be stored path-major (one row per path, as a NumPy array usually is)
     or time-major (each step's prices side by side: generated scenarios and a DataFrame
@@ -361,13 +371,25 @@ class Market:
             del parts
         return outs
 
+    def _keeps(self, start: int, stop: int) -> bool:
+        """True when a read of paths ``start..stop-1`` of a lazy market is kept: all the
+        paths, and at most :data:`KEEP_PRICES` prices per array."""
+        return start == 0 and stop == self.paths and self.paths * (self.steps + 1) <= KEEP_PRICES
+
     def path_range(self, start: int, stop: int) -> np.ndarray:
-        """Closes of paths ``start`` to ``stop - 1``, shape ``(stop - start, steps + 1)``."""
+        """Closes of paths ``start`` to ``stop - 1``, shape ``(stop - start, steps + 1)``.
+
+        A lazy market generates them; it keeps them when they are all its paths and it is
+        small (see :data:`KEEP_PRICES`).
+        """
         self._check_range(start, stop)
         if self._prices is not None:
             return self._prices[start:stop]
         (out,) = self._assemble(start, stop, lambda b, n: (self._block_fn(b, n),))
-        return check_prices(out, name=f"{self.name} generated prices")
+        out = check_prices(out, name=f"{self.name} generated prices")
+        if self._keeps(start, stop):
+            self._prices = out
+        return out
 
     def bar_range(self, start: int, stop: int) -> Bars:
         """Bars of paths ``start`` to ``stop - 1``: ``(close, open, high, low)``.
@@ -375,7 +397,8 @@ class Market:
         Each is an array ``(stop - start, steps + 1)`` laid out as :meth:`path_range`
         lays out closes (possibly a time-major view); ``open``, ``high`` and ``low``
         are None when the market has closes only. A lazy market generates them block
-        by block, as it does closes.
+        by block, as it does closes, and keeps them when they are all its paths and it
+        is small (see :data:`KEEP_PRICES`).
 
         Examples
         --------
@@ -396,6 +419,8 @@ class Market:
         close, o, h, lo = self._assemble(start, stop, self._bar_block_fn)
         # the generators build open, high and low from the closes: checking those is enough
         check_prices(close, name=f"{self.name} generated prices")
+        if self._keeps(start, stop):
+            self._prices, self._open, self._high, self._low = close, o, h, lo
         return close, o, h, lo
 
     def chunks(self, size: int) -> Iterator[tuple[int, np.ndarray]]:

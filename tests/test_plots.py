@@ -535,3 +535,76 @@ def test_scatter_final_legend_draws_the_curve_as_a_dashed_line():
         == plots.product_scale(["3x token", "3 x the price move"]).to_dict()["range"][1]
     )
     assert "color" not in curve["encoding"]  # its own legend entry, not a dot in the colour one
+
+
+# ----------------------------------------------------------------------------- fast redraws
+
+
+def _spec_cases():
+    navs = _navs(40, 61, seed=3)
+    t = np.arange(61.0)
+    lev = {k: 1.0 + 0.01 * np.cumsum(np.abs(RNG.normal(size=61))) for k in navs}
+    codes = np.zeros(61, dtype=np.int8)
+    codes[[0, 3, 7, 30]] = [1, 2, 2, 5]
+    finals = {k: v[:, -1] for k, v in navs.items()}
+    finals["Perpetual"][:10] = 0.0
+    return [
+        (plots.nav_fan, (t, navs), {"title": "NAV", "width": 380, "max_points": 20}),
+        (plots.nav_fan, (None, navs), {"log_scale": True, "percentiles": (10, 50, 90)}),
+        (plots.nav_fan, (t, navs["Spot"]), {"percentiles": ()}),
+        (plots.leverage_chart, (t, lev, codes, {1: "entry", 2: "band"}), {"title": "Path 3"}),
+        (plots.leverage_chart, (t, lev), {"max_points": 30}),
+        (plots.leverage_chart, (None, lev["Spot"], np.zeros(61)), {}),
+        (plots.outcome_histogram, (finals,), {"bins": 30, "log_x": True, "zeros": "apart"}),
+        (plots.outcome_histogram, ({"a": np.linspace(2.0, 3.0, 50)},), {"x_title": "x, y"}),
+        (plots.outcome_histogram, ({"a": np.zeros(4)},), {"zeros": "apart"}),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_spec_cases())))
+def test_spec_is_the_charts_dict_key_for_key(case):
+    builder, args, kwargs = _spec_cases()[case]
+    expect = json.dumps(_spec(builder(*args, **kwargs)))  # validated
+    for _ in range(2):  # the layout is made, then reused
+        assert json.dumps(builder.spec(*args, **kwargs)) == expect
+    pd.testing.assert_frame_equal(
+        plots.chart_data(builder.spec(*args, **kwargs)), plots.chart_data(builder(*args, **kwargs))
+    )
+
+
+def test_spec_reuses_a_layout_with_new_data_and_title():
+    t = np.arange(31.0)
+    a = plots.nav_fan.spec(t, _navs(20, 31, seed=1), title="first")
+    a["layer"][0]["mark"]["type"] = "bar"  # the caller's dict: the kept layout is not touched
+    navs = _navs(20, 31, seed=2)
+    b = plots.nav_fan.spec(t, navs, title="second")
+    assert b == plots.nav_fan(t, navs, title="second").to_dict()
+    assert b["layer"][0]["mark"]["type"] == "area" and b["title"]["text"] == "second"
+    assert len(b["datasets"]) == 1 and b["data"]["name"] in b["datasets"]
+
+
+def test_spec_follows_the_theme_colours_and_inline_data(monkeypatch):
+    t = np.arange(31.0)
+    navs = _navs(20, 31, seed=1)
+    plots.nav_fan.spec(t, navs)
+    with alt.theme.enable("dark"):
+        assert plots.nav_fan.spec(t, navs) == plots.nav_fan(t, navs).to_dict()
+    monkeypatch.setitem(plots.PRODUCT_COLORS, "Spot", "#123456")
+    spec = plots.nav_fan.spec(t, navs)
+    assert spec == plots.nav_fan(t, navs).to_dict()
+    assert "#123456" in spec["layer"][0]["encoding"]["color"]["scale"]["range"]
+    monkeypatch.setattr(alt.data_transformers, "consolidate_datasets", False)
+    spec = plots.nav_fan.spec(t, navs)
+    assert spec == plots.nav_fan(t, navs).to_dict() and "values" in spec["data"]
+
+
+def test_builders_with_a_spec_take_columns_or_frames_alike():
+    from smartlev.teach.plots._data import _inline
+
+    cols = {
+        "x": np.array([0.5, np.nan, 1e-7]),
+        "n": np.array([1, 2, 3]),
+        "ok": np.array([True, False, True]),
+        "name": np.array(["a", "b,c", 'd"e'], dtype=object),
+    }
+    assert _inline(cols).to_dict() == _inline(pd.DataFrame(cols)).to_dict()

@@ -251,6 +251,53 @@ def test_playground_input_checks():
         slw.playground(seed="a")
 
 
+def test_playground_generates_each_market_once(monkeypatch):
+    from smartlev.market import Market
+
+    pg = slw.playground(paths=PATHS, days=DAYS, seed=1)
+    calls = []
+    assemble = Market._assemble
+
+    def counting(self, *args):
+        calls.append(args[:2])
+        return assemble(self, *args)
+
+    monkeypatch.setattr(Market, "_assemble", counting)
+    pg.controls["seed"].value = 2  # a new market: four products run on it
+    assert pg.last_error is None and len(pg.results) == 4
+    assert calls == [(0, PATHS)] and not pg.market.is_lazy  # generated once, then kept
+    pg.controls["smart_max"].value = 5.0  # a product dial: the same market, from memory
+    assert calls == [(0, PATHS)]
+
+
+def test_playground_charts_are_the_builders_charts():
+    """The playground sends the builders' dicts (their spec); they are the charts."""
+    pg = slw.playground(paths=PATHS, days=DAYS, seed=3)
+    pg.controls["log_nav"].value = True
+    r = pg.results
+    t = pg.market.time_days
+    fan = plots.nav_fan(
+        t,
+        {k: v.nav for k, v in r.items()},
+        title=f"NAV across {PATHS} paths - {pg.market.name}",
+        log_scale=True,
+        width=380,
+        height=240,
+        max_points=150,
+    )
+    assert _spec(pg.out_fan) == fan.to_dict()
+
+
+def test_show_chart_takes_a_chart_or_its_dict():
+    from smartlev.teach._dashboard import show_chart
+
+    chart = plots.nav_fan(None, {"Spot": np.ones((3, 5))})
+    a, b = widgets.Output(), widgets.Output()
+    show_chart(a, chart)
+    show_chart(b, plots.nav_fan.spec(None, {"Spot": np.ones((3, 5))}))
+    assert a.outputs == b.outputs
+
+
 def test_playground_update_seconds_reports_each_kind():
     t = slw.playground_update_seconds(paths=10, days=30, repeats=1)
     assert set(t) == {

@@ -57,9 +57,19 @@ concern:
     :func:`metrics_bar`, :func:`scatter_final`.
 ``generic``
     :func:`line_chart` and :func:`bar_chart` from a long DataFrame.
-``_data``, ``_style``, ``_checks``
+``_data``, ``_style``, ``_checks``, ``_figure``
     Row budgets and embedded data (:func:`chart_data`, :func:`thin_index`); the shared
-    look, axes and :func:`setup`; input checks.
+    look, axes and :func:`setup`; input checks; charts split into a cached layout and
+    their data, for fast redraws.
+
+Fast redraws
+------------
+:func:`nav_fan`, :func:`leverage_chart` and :func:`outcome_histogram`, which the
+playground redraws at every move of a control, also have a ``spec`` attribute: the same
+arguments give the chart's Vega-Lite dict, equal to ``chart.to_dict()``, several times
+faster (about 1-2 ms instead of 15-30 ms, plus the numbers), because the layers, scales
+and legends are turned into a dict once per layout and kept; only the data and the title
+are new. :func:`smartlev.teach._dashboard.show_chart` shows either.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import numpy as np
@@ -23,17 +23,33 @@ MAX_ROWS = 2000
 MAX_TIME_POINTS = 400
 
 
-def _inline(df: pd.DataFrame) -> alt.InlineData:
-    """Embed a DataFrame as compact CSV text with explicit number parsing."""
+def _columns(data: pd.DataFrame | Mapping[str, object]) -> dict[str, object]:
+    """The columns of a DataFrame, or of a dict of equally long 1-D arrays (name -> array),
+    which the builders use to skip pandas on a redraw."""
+    if isinstance(data, pd.DataFrame):
+        return {c: data[c] for c in data.columns}
+    return {c: np.asarray(v) for c, v in data.items()}
+
+
+def _csv_and_parse(data: pd.DataFrame | Mapping[str, object]) -> tuple[str, dict[str, str]]:
+    """The CSV text of a table (:func:`_columns`) and how Vega-Lite parses each column."""
+    cols = _columns(data)
     parse = {}
-    for c in df.columns:
-        if pd.api.types.is_bool_dtype(df[c]):
+    for c, col in cols.items():
+        if pd.api.types.is_bool_dtype(col):
             parse[c] = "boolean"
-        elif pd.api.types.is_numeric_dtype(df[c]):
+        elif pd.api.types.is_numeric_dtype(col):
             parse[c] = "number"
         else:
             parse[c] = "string"
-    return alt.InlineData(values=_csv_text(df), format=alt.CsvDataFormat(type="csv", parse=parse))
+    return _csv_text(cols), parse
+
+
+def _inline(data: pd.DataFrame | Mapping[str, object]) -> alt.InlineData:
+    """Embed a table (a DataFrame or a dict of columns) as compact CSV text with explicit
+    number parsing."""
+    csv, parse = _csv_and_parse(data)
+    return alt.InlineData(values=csv, format=alt.CsvDataFormat(type="csv", parse=parse))
 
 
 def _csv_quote(s: str) -> str:
@@ -42,13 +58,15 @@ def _csv_quote(s: str) -> str:
     return s
 
 
-def _csv_cells(col: pd.Series) -> list[str]:
+def _csv_cells(col: pd.Series | np.ndarray) -> list[str]:
     """The cells of one column as CSV text: 5 significant digits, empty for missing."""
     if pd.api.types.is_bool_dtype(col):
         return ["true" if v else "false" for v in col.tolist()]
     if pd.api.types.is_integer_dtype(col):
         return [str(v) for v in col.tolist()]
     if pd.api.types.is_float_dtype(col):
+        if isinstance(col, np.ndarray) and not np.isnan(col).any():
+            return list(map("{:.5g}".format, col.tolist()))
         return ["" if v != v else f"{v:.5g}" for v in col.tolist()]
     cache: dict[object, str] = {}
     out = []
@@ -60,11 +78,11 @@ def _csv_cells(col: pd.Series) -> list[str]:
     return out
 
 
-def _csv_text(df: pd.DataFrame) -> str:
-    """A DataFrame as CSV text (header line, then one line per row)."""
-    header = ",".join(_csv_quote(str(c)) for c in df.columns)
-    cols = [_csv_cells(df[c]) for c in df.columns]
-    return header + "\n" + "".join(",".join(row) + "\n" for row in zip(*cols, strict=True))
+def _csv_text(cols: Mapping[str, object]) -> str:
+    """Columns (name -> Series or array) as CSV text (header line, then one line per row)."""
+    header = ",".join(_csv_quote(str(c)) for c in cols)
+    cells = [_csv_cells(col) for col in cols.values()]
+    return header + "\n" + "".join(",".join(row) + "\n" for row in zip(*cells, strict=True))
 
 
 def _percentiles(a: np.ndarray, qs: Sequence[float]) -> np.ndarray:
@@ -90,13 +108,14 @@ def _records(columns: dict) -> alt.InlineData:
     return alt.InlineData(values=json.loads(frame.to_json(orient="records")))
 
 
-def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
+def chart_data(chart: alt.TopLevelMixin | dict) -> pd.DataFrame:
     """The data embedded in a chart made by this module, as a DataFrame.
 
     Parameters
     ----------
-    chart : altair chart
-        A chart returned by one of the builders of :mod:`smartlev.teach.plots`.
+    chart : altair chart or dict
+        A chart returned by one of the builders of :mod:`smartlev.teach.plots`, or its
+        Vega-Lite dict (``chart.to_dict()``, or a builder's ``spec``).
 
     Returns
     -------
@@ -111,7 +130,7 @@ def chart_data(chart: alt.TopLevelMixin) -> pd.DataFrame:
     >>> plots.chart_data(c)[["day", "value"]].to_numpy().tolist()
     [[0.0, 100.0], [1.0, 101.0], [2.0, 99.5]]
     """
-    spec = chart.to_dict(validate=False)
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     data = spec.get("data") or {}
     values = data.get("values")
     if values is None and "name" in data:

@@ -46,9 +46,15 @@ def setup() -> str:
 setup()
 
 
-def _x_days(t: np.ndarray) -> alt.X:
-    """Time axis in days that ends at the last time point (no rounding past it)."""
-    t0, t1 = float(t.min()), float(t.max())
+def _day_span(t: np.ndarray) -> tuple[float, float]:
+    """The first and the last time of a time axis, in days."""
+    return float(t.min()), float(t.max())
+
+
+def _x_days(t: np.ndarray | tuple[float, float]) -> alt.X:
+    """Time axis in days that ends at the last time point (no rounding past it); ``t``
+    is the time of each point or its span (:func:`_day_span`)."""
+    t0, t1 = _day_span(np.asarray(t))
     scale = alt.Scale(domain=[t0, t1], nice=False) if t1 > t0 else alt.Scale()
     return alt.X("day:Q", title=_DAYS_TITLE, scale=scale, stack=None)
 

@@ -8,12 +8,12 @@ from collections.abc import Mapping
 
 import altair as alt
 import numpy as np
-import pandas as pd
 
 from ..._validate import check_int
 from ._checks import _as_array, _as_series_dict, _check_size, _time_axis
-from ._data import MAX_ROWS, MAX_TIME_POINTS, _budget_points, _inline, thin_index
-from ._style import _color, _fast, _title, _x_days
+from ._data import MAX_ROWS, MAX_TIME_POINTS, _budget_points, thin_index
+from ._figure import _builder, _Figure
+from ._style import _color, _day_span, _title, _x_days
 from .colors import FALLBACK_COLORS
 
 
@@ -35,7 +35,7 @@ def _thin_markers(codes: np.ndarray, where: np.ndarray, budget: int) -> np.ndarr
     return np.sort(np.concatenate(keep))
 
 
-@_fast
+@_builder
 def leverage_chart(
     time_days: object,
     leverage: Mapping[str, object],
@@ -78,6 +78,7 @@ def leverage_chart(
     -------
     altair.LayerChart
         Lines coloured by product; markers coloured and shaped by reason (two legends).
+        ``leverage_chart.spec(...)`` returns the same chart as a Vega-Lite dict, faster.
 
     Notes
     -----
@@ -113,7 +114,7 @@ def leverage_chart(
     (T,) = T
     t = _time_axis(time_days, T)
     names = list(series)
-    marker_df = None
+    marker = None
     if reasons is not None:
         codes = _as_array("reasons", reasons, (1, 2)).reshape(-1)
         if codes.size != T:
@@ -131,27 +132,40 @@ def leverage_chart(
         where = np.flatnonzero(codes != 0)
         budget = max(max_rows // 4, max_rows - len(series) * min(T, max_points))
         where = _thin_markers(codes, where, budget)
-        marker_df = pd.DataFrame(
-            {
-                "day": t[where],
-                "leverage": series[reasons_for][where],
-                "product": reasons_for,
-                "kind": "marker",
-                "reason": [labels.get(int(c), f"code {int(c)}") for c in codes[where]],
-            }
-        )
-    used = 0 if marker_df is None else len(marker_df)
+        marker = {
+            "day": t[where],
+            "leverage": series[reasons_for][where],
+            "product": np.full(where.size, reasons_for, dtype=object),
+            "kind": np.full(where.size, "marker", dtype=object),
+            "reason": np.array(
+                [labels.get(int(c), f"code {int(c)}") for c in codes[where]], dtype=object
+            ),
+        }
+    used = 0 if marker is None else marker["day"].size
     idx = thin_index(T, _budget_points(max_rows - used, len(series), max_points))
-    frames = [
-        pd.DataFrame(
-            {"day": t[idx], "leverage": a[idx], "product": n, "kind": "line", "reason": ""}
-        )
-        for n, a in series.items()
-    ]
-    if marker_df is not None:
-        frames.append(marker_df)
-    df = pd.concat(frames, ignore_index=True)
-    base_x = _x_days(t)
+    n = idx.size * len(names)
+    parts = {
+        "day": [np.tile(t[idx], len(names))],
+        "leverage": [a[idx] for a in series.values()],
+        "product": [np.repeat(np.array(names, dtype=object), idx.size)],
+        "kind": [np.full(n, "line", dtype=object)],
+        "reason": [np.full(n, "", dtype=object)],
+    }
+    if marker is not None:
+        for k, v in marker.items():
+            parts[k].append(v)
+    data = {k: np.concatenate(v) for k, v in parts.items()}
+    reason_names = None
+    if marker is not None and used:
+        reason_names = tuple(dict.fromkeys(marker["reason"].tolist()))
+    layout = (tuple(names), reason_names, _day_span(t), width, height)
+    return _Figure(_leverage_layout, layout, data, _title(title))
+
+
+def _leverage_layout(names, reason_names, days, width, height) -> alt.LayerChart:
+    """The layers of :func:`leverage_chart`: a line per product and, when ``reason_names``
+    is not None, the rebalance markers with their own colour and shape legend."""
+    base_x = _x_days(days)
     y = alt.Y("leverage:Q", title="Effective leverage (x)", scale=alt.Scale(zero=False))
     layers = [
         alt.Chart()
@@ -168,8 +182,9 @@ def leverage_chart(
             ],
         )
     ]
-    if marker_df is not None and len(marker_df):
-        reason_names = list(dict.fromkeys(marker_df["reason"]))
+    extra = {}
+    if reason_names is not None:
+        reason_names = list(reason_names)
         reason_scale = alt.Scale(
             domain=reason_names,
             range=[FALLBACK_COLORS[i % len(FALLBACK_COLORS)] for i in range(len(reason_names))],
@@ -197,11 +212,8 @@ def leverage_chart(
                 ],
             )
         )
-    extra = {}
-    if len(layers) > 1:  # markers have their own colour and shape legend
+        # markers have their own colour and shape legend
         extra["resolve"] = alt.Resolve(
             scale=alt.ScaleResolveMap(color="independent", shape="independent")
         )
-    return alt.layer(
-        *layers, data=_inline(df), title=_title(title), width=width, height=height, **extra
-    )
+    return alt.layer(*layers, width=width, height=height, **extra)

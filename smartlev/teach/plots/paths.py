@@ -22,7 +22,8 @@ from ._data import (
     _records,
     thin_index,
 )
-from ._style import _LOG_FLOOR, _color, _fast, _nav_y, _title, _x_days
+from ._figure import _builder, _Figure
+from ._style import _LOG_FLOOR, _color, _day_span, _fast, _nav_y, _title, _x_days
 
 
 @_fast
@@ -152,7 +153,7 @@ def _pair_percentiles(percentiles: object) -> list[tuple[float, float]]:
     return list(zip(lo, hi, strict=True))
 
 
-@_fast
+@_builder
 def nav_fan(
     time_days: object,
     navs: Mapping[str, object],
@@ -189,6 +190,8 @@ def nav_fan(
     Returns
     -------
     altair.LayerChart
+        ``nav_fan.spec(...)`` returns the same chart as a Vega-Lite dict, faster (see
+        :mod:`smartlev.teach.plots`, "Fast redraws").
 
     Notes
     -----
@@ -218,21 +221,34 @@ def nav_fan(
     (T,) = T
     t = _time_axis(time_days, T)
     idx = thin_index(T, _budget_points(max_rows, len(series), max_points))
-    qs = sorted({50.0, *[p for pr in pairs for p in pr]})
-    cols = {q: "p" + (f"{q:g}".replace(".", "_")) for q in qs}
-    frames = []
-    for name, a in series.items():
-        a = np.atleast_2d(a)[:, idx]
-        pct = _percentiles(a, qs)
-        if log_scale:
-            pct = np.maximum(pct, _LOG_FLOOR)
-        d = {"day": t[idx], "product": name}
-        d.update({cols[q]: pct[i] for i, q in enumerate(qs)})
-        frames.append(pd.DataFrame(d))
-    df = pd.concat(frames, ignore_index=True)
+    qs, cols = _fan_columns(pairs)
+    pct = []
+    for a in series.values():
+        p = _percentiles(np.atleast_2d(a)[:, idx], qs)
+        pct.append(np.maximum(p, _LOG_FLOOR) if log_scale else p)
     names = list(series)
+    data = {
+        "day": np.tile(t[idx], len(names)),
+        "product": np.repeat(np.array(names, dtype=object), idx.size),
+    }
+    data.update({cols[q]: np.concatenate([p[i] for p in pct]) for i, q in enumerate(qs)})
+    bands = ", ".join(f"{lo:g}-{hi:g}%" for lo, hi in pairs)
+    sub = f"line: median path value; shaded: {bands} of paths" if pairs else "line: median"
+    layout = (tuple(names), tuple(pairs), bool(log_scale), _day_span(t), width, height)
+    return _Figure(_fan_layout, layout, data, _title(title, sub))
+
+
+def _fan_columns(pairs: Sequence[tuple[float, float]]) -> tuple[list[float], dict[float, str]]:
+    """The percentiles of a fan (the median and every band's ends) and their columns."""
+    qs = sorted({50.0, *[p for pr in pairs for p in pr]})
+    return qs, {q: "p" + (f"{q:g}".replace(".", "_")) for q in qs}
+
+
+def _fan_layout(names, pairs, log_scale, days, width, height) -> alt.LayerChart:
+    """The layers of :func:`nav_fan`: one area per band, the median line on top."""
+    qs, cols = _fan_columns(pairs)
     color = _color(names)
-    x = _x_days(t)
+    x = _x_days(days)
     layers = []
     for k, (lo, hi) in enumerate(pairs):
         op = 0.12 + 0.14 * k
@@ -260,11 +276,7 @@ def nav_fan(
             ],
         )
     )
-    bands = ", ".join(f"{lo:g}-{hi:g}%" for lo, hi in pairs)
-    sub = f"line: median path value; shaded: {bands} of paths" if pairs else "line: median"
-    return alt.layer(
-        *layers, data=_inline(df), title=_title(title, sub), width=width, height=height
-    )
+    return alt.layer(*layers, width=width, height=height)
 
 
 @_fast
