@@ -183,11 +183,11 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     order = np.arange(nseg)[:, None]
     live = np.arange(m)
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
-        g = paths[live]
+        g = paths[live] if rounds else paths
         fall, rise = levels.fall[g], levels.rise[g]  # each path's nearest levels
         fk, rk = levels.fall_kind[g], levels.rise_kind[g]
         if stop is not None:  # the breaker's price, once per bar
-            st = np.where(stopped[live], np.nan, stop[live])
+            st = np.where(stopped[live], np.nan, stop[live]) if rounds else stop
             if long:
                 fk = np.where(st >= fall, len(kinds) - 1, fk)
                 fall = np.fmax(fall, st)
