@@ -28,7 +28,8 @@ class Levels:
     product moves its levels at a close).
 
     When every path has the same leverage levels (numbers, not arrays), which of them is
-    nearest depends only on the sign of :math:`q`, so it is worked out once (``nearest``)."""
+    nearest depends only on the sign of :math:`q`, so it is worked out once, as a table
+    (``near_factor``, ``near_kind``), and a path's levels are a column of it times ``q``."""
 
     def __init__(self, rules, book) -> None:
         self.rules, self.book = rules, book
