@@ -41,6 +41,7 @@ class Levels:
         self.fall_kind = np.zeros(P, dtype=np.int64)
         self.rise_kind = np.zeros(P, dtype=np.int64)
         self.static = all(np.ndim(getattr(rules, k)) == 0 for k in self.kinds[:-1])
+        self.empty = rules.stop is None  # no path has a level (spot: zero NAV is at price 0)
         if self.static:
             factor, falls = self._factors(slice(None))
             self.near_factor, self.near_kind = self._nearest(factor[:, 0], falls[:, 0])
@@ -122,6 +123,8 @@ class Levels:
                 rise, rise_kind = np.where(ok, liq, rise), np.where(ok, self.death, rise_kind)
         self.fall[paths], self.rise[paths] = fall, rise
         self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
+        if self.empty:  # (once a level exists, the bars are checked from then on)
+            self.empty = not ((fall > -np.inf).any() or (rise < np.inf).any())
 
     def drop(self, paths) -> None:
         """``paths`` died: no level any more."""

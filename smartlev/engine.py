@@ -302,7 +302,7 @@ def _run_chunk(product, bars: tuple, clock: _Clock, history: bool, intrabar: boo
         for t in range(1, T + 1):
             s, prev = S[t], S[t - 1]
             # inside the bar: paths whose route reached one of their price levels
-            if intrabar:
+            if intrabar and not levels.empty:
                 if has_bars:
                     lo, hi = np.minimum(prev, bar_l[t]), np.maximum(prev, bar_h[t])
                 else:
