@@ -8,7 +8,8 @@ Figures printed:
   (best of five runs): decided at closes and inside the bars of a market with highs and
   lows (and their ratio), on the closes alone, and the same model as the plain per-path
   Python loop on a subset; two products also on the closes stored one row per path;
-- peak memory of a 100,000-path hourly Monte Carlo kept as final values only;
+- time and peak memory of a 100,000-path hourly Monte Carlo kept as final values only, and
+  the time one of its chunks takes to generate and to simulate;
 - the playground's update latency (1,000 paths x 365 daily steps x 4 products);
 - the time of a fresh run of every lesson in course/.
 """
@@ -87,16 +88,28 @@ def bench_products(paths: int, loop_paths: int, repeats: int = 5) -> None:
 
 MEMORY_CHILD = """
 import resource, time, smartlev as sl
+from smartlev import engine
 m = sl.scenarios.gbm(sigma=0.8, days=365, steps_per_day=24, paths={paths}, seed=1, bars={bars})
+product = sl.SmartLeverage()
 t0 = time.perf_counter()
-r = sl.simulate(sl.SmartLeverage(), m, history=False, progress=False)
+r = sl.simulate(product, m, history=False, progress=False)
 dt = time.perf_counter() - t0
 try:  # the peak of this process alone (ru_maxrss can carry the parent's over from fork)
     with open("/proc/self/status") as f:
         peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
 except OSError:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(dt, r.final_nav.shape[0], peak)
+# the split, one chunk alone: generating it, then simulating it from memory
+chunk = engine._default_chunk(m.paths, m.steps, False, m)
+ahead = m.paths > chunk and engine._ahead_fits(m, chunk)
+t0 = time.perf_counter()
+close, o, h, lo = engine._load_chunk(m, 0, chunk)
+gen = time.perf_counter() - t0
+held = sl.Market.from_prices(close, steps_per_day=24, open=o, high=h, low=lo)
+t0 = time.perf_counter()
+sl.simulate(product, held, history=False, progress=False, chunk_paths=chunk)
+sim = time.perf_counter() - t0
+print(dt, r.final_nav.shape[0], peak, chunk, gen, sim, int(ahead))
 """
 
 
@@ -109,10 +122,16 @@ def bench_memory(paths: int) -> None:
             capture_output=True, text=True, check=True,
         ).stdout.split()
         dt, n, rss_kb = float(out[0]), int(out[1]), int(out[2])
+        chunk, gen, sim, ahead = int(out[3]), float(out[4]), float(out[5]), out[6] == "1"
         steps = n * 365 * 24
         what = "bars (highs and lows generated)" if bars else "closes only (bars=False)"
         print(f"{what:34s} time {dt:.1f} s ({steps / dt / 1e6:.1f}M path-steps/s including "
               f"generation), peak memory {rss_kb / 1024**2:.2f} GB")
+        how = ("the next generated during each simulation" if ahead
+               else "generated and simulated in turn")
+        k = -(-n // chunk)
+        print(f"{'':34s} {k} chunk{'s' * (k > 1)} of {chunk:,} paths, {how}; one chunk alone: "
+              f"generation {gen:.1f} s, simulation {sim:.1f} s")
 
 
 def bench_playground() -> None:

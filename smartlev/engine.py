@@ -24,12 +24,18 @@ trades and deaths; :func:`smartlev._inside_bar.inside_bar` walks the route of th
 whose bar reached one of their levels (few, most steps); :class:`smartlev.result.Recorder`
 folds the rows into statistics. The product speaks to the kernel only through the
 protocol of :class:`smartlev.products.Rules`; the kernel never asks what product it runs.
-Paths are processed in chunks so that large Monte Carlo runs stay in bounded memory.
+Paths are processed in chunks so that large Monte Carlo runs stay in bounded memory; the
+next chunk of a generated market is generated in a background thread while the current
+one is simulated (:func:`_chunk_bars`).
 The same model, one path and one step at a time in plain Python, is
 :func:`smartlev.reference.simulate_path`; the tests hold the two together.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -44,6 +50,10 @@ __all__ = ["simulate", "compare"]
 
 _WINDOW = 64  # steps of path-major prices transposed at a time
 _CHUNK = 16_384  # paths per chunk at most, without history
+# a generated market's next chunk is made during the simulation of the current one when
+# the two chunks and a generator block's working arrays fit in this many bytes (1.3 GiB:
+# with the interpreter and libraries a run stays within 1.5 GB)
+_AHEAD_BYTES = 1_400_000_000
 
 
 # ------------------------------------------------------------------------ simulate
@@ -74,6 +84,8 @@ def simulate(
     chunk_paths : int, optional
         Paths processed together (default: all when keeping history, otherwise chunks
         of about equal size and at most 16,384 paths, fewer for long generated markets).
+        A generated market in several chunks makes the next chunk in a background
+        thread while the current one is simulated (same numbers as one at a time).
     progress : bool, optional
         Show a progress bar over chunks (default: when more than 50 million path-steps).
 
@@ -126,15 +138,19 @@ StructuredLeverage, got '3x' (str)
     if progress is None:
         progress = paths * steps > 50_000_000 and paths > chunk
     starts = range(0, paths, chunk)
+    chunks = loader = _chunk_bars(market, starts, chunk)
     if progress:
         from tqdm.auto import tqdm
 
-        starts = tqdm(starts, desc=f"{getattr(product, 'name', 'product')}", unit="chunk")
+        chunks = tqdm(loader, desc=f"{getattr(product, 'name', 'product')}", unit="chunk",
+                      total=len(starts))  # fmt: skip
     parts = []
-    for start in starts:
-        bars = market.bar_range(start, min(start + chunk, paths))  # closes, then o, h, l
-        parts.append(_run_chunk(product, bars, clock, history, triggers == "intrabar"))
-        del bars  # before the next chunk is generated: one chunk of prices at a time
+    try:
+        for bars in chunks:  # closes, then o, h, l
+            parts.append(_run_chunk(product, bars, clock, history, triggers == "intrabar"))
+            del bars  # at most two chunks of prices at a time: this one and the next
+    finally:  # on an error or an interrupt, too: the background thread ends, its chunk goes
+        loader.close()
     if len(parts) == 1:
         out = parts[0]
     else:
@@ -153,7 +169,8 @@ def _default_chunk(paths: int, steps: int, history: bool, market: Market) -> int
     """Paths per chunk: all with history (the result holds every step anyway); else
     chunks of about equal size, at most ``_CHUNK`` paths and, for a generated market, at
     most about 64 million prices (~540 MB; closes, opens, highs and lows together) in
-    whole generator blocks."""
+    whole generator blocks. The next chunk of a generated market is made while one is
+    simulated, when both fit in ``_AHEAD_BYTES`` (:func:`_chunk_bars`)."""
     if history:
         return paths
     cap = _CHUNK
@@ -166,6 +183,72 @@ def _default_chunk(paths: int, steps: int, history: bool, market: Market) -> int
     if market.is_lazy and chunk > bs:  # equal-sized buffers: memory stays flat
         chunk = min(paths, bs * max(1, round(chunk / bs)))
     return chunk
+
+
+def _chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
+    """The bars ``(close, open, high, low)`` of each chunk of paths, in order.
+
+    A generated (lazy) market in more than one chunk makes chunk ``k + 1`` in a
+    background thread while chunk ``k`` is simulated (numpy's random generators and
+    array operations release the GIL, so the two overlap on two cores), when two chunks
+    and a generator block's working arrays fit in ``_AHEAD_BYTES``; otherwise, and for
+    prices held in memory, one chunk at a time. The numbers are the same either way.
+    """
+    paths = market.paths
+
+    def load(start: int) -> tuple:
+        return _load_chunk(market, start, min(start + chunk, paths))
+
+    if not (market.is_lazy and len(starts) > 1 and _ahead_fits(market, chunk)):
+        for start in starts:
+            yield load(start)
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartlev-chunks")
+    try:
+        ahead = pool.submit(load, starts[0])
+        for after in [*starts[1:], None]:
+            bars = ahead.result()
+            # the next chunk is started; the finished future (which keeps its result) goes
+            ahead = None if after is None else pool.submit(load, after)
+            yield bars
+            del bars  # simulated: freed before the chunk after next is started
+    finally:  # also on an error or an interrupt: a chunk being made is finished, then freed
+        pool.shutdown(cancel_futures=True)
+
+
+def _ahead_fits(market: Market, chunk: int) -> bool:
+    """Whether two chunks of prices and the working arrays of one generator block (about
+    three arrays of prices of the block's size: the draws) fit in ``_AHEAD_BYTES``."""
+    row = (market.steps + 1) * 8  # bytes of one path's prices
+    arrays = 4 if market.has_bars else 1
+    block = min(market._block_size, chunk)
+    return 2 * chunk * arrays * row + 3 * block * row <= _AHEAD_BYTES
+
+
+def _load_chunk(market: Market, start: int, stop: int) -> tuple:
+    """Bars of paths ``start`` to ``stop - 1``.
+
+    A generated market with bars is made a generator block at a time; then its four
+    arrays are stacked one after the other, each block's part freed once copied. No
+    chunk-sized array exists while a block is generated: with two blocks a chunk, at most
+    about 1.4 chunks of prices are held, against up to 1.9 when each block is copied in
+    as it comes (:meth:`Market.bar_range`).
+    """
+    if not (market.is_lazy and market.has_bars):
+        return market.bar_range(start, stop)
+    bs = market._block_size
+    edges = [start, *range((start // bs + 1) * bs, stop, bs), stop]
+    blocks = [list(market.bar_range(a, b)) for a, b in pairwise(edges)]
+    if len(blocks) == 1:
+        return tuple(blocks[0])
+    return tuple(_stack([b.pop(0) for b in blocks]) for _ in range(4))
+
+
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    """Paths of several blocks, one after the other, in the layout of the first."""
+    if parts[0].strides[0] == parts[0].itemsize:  # time-major stays time-major
+        return np.concatenate([p.T for p in parts], axis=1).T
+    return np.concatenate(parts)
 
 
 def _per_step(name: str, value, steps: int) -> np.ndarray | float:

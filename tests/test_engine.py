@@ -394,6 +394,41 @@ def test_large_lazy_run_keeps_only_final_values():
     assert m.is_lazy  # the market was never materialised
 
 
+@pytest.mark.parametrize("bars", [True, False])
+def test_chunks_generated_in_the_background_give_the_serial_numbers(bars):
+    # 1100 paths: chunks of 300 straddle the generator's block edge at path 1024, and the
+    # last block (76 paths) is short; the next chunk is made in a thread during each run
+    import threading
+
+    from smartlev import engine
+
+    m = sl.scenarios.gbm(sigma=0.8, days=3, steps_per_day=24, paths=1100, seed=2, bars=bars)
+    assert engine._ahead_fits(m, 300)
+    close, o, h, lo = m.bar_range(0, 1100)  # the same prices, held in memory
+    held = sl.Market.from_prices(close, steps_per_day=24, open=o, high=h, low=lo)
+    before = threading.active_count()
+    band = sl.LeveragedToken(3.0, rebalance_every_days=None, band=(2.0, 4.0))
+    for product in (band, sl.SmartLeverage(), sl.Perpetual(10.0, funding_rate=0.0001)):
+        lazy = sl.simulate(product, m, history=False, chunk_paths=300, progress=False)
+        serial = sl.simulate(product, held, history=False, chunk_paths=300, progress=False)
+        for key in ("final_nav", "max_drawdown", "volatility", "leverage_mean", "rebalances",
+                    "event_step", "fees_paid", "funding_paid"):
+            assert np.array_equal(getattr(lazy, key), getattr(serial, key)), key
+    assert threading.active_count() == before  # the background thread is gone
+    assert m.is_lazy
+
+
+def test_an_error_while_generating_ahead_reaches_the_caller():
+    def block(b, n):
+        if b == 1:
+            raise RuntimeError("no prices for block 1")
+        return np.full((n, 5), 100.0)
+
+    m = sl.Market.lazy(block, paths=3000, steps=4, steps_per_day=1, name="broken")
+    with pytest.raises(RuntimeError, match="no prices for block 1"):
+        sl.simulate(sl.Spot(), m, history=False, chunk_paths=500, progress=False)
+
+
 def test_band_policy_exits_are_recorded_as_band():
     m = sl.Market.from_prices([100.0, 100.0, 90.0, 80.0, 85.0])
     p = sl.SmartLeverage(policy=sl.BandPolicy(2.0, (1.5, 2.5)), circuit_breaker=None)

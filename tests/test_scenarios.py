@@ -758,6 +758,72 @@ def test_shuffle_moves_each_bar_with_its_return():
     assert (h >= c).all() and (h[:, 1:] > np.maximum(o, c)[:, 1:]).all()
 
 
+def whole_array_prices(log_r, p0):
+    """Prices as the generators made them before strips: the whole array, op by op."""
+    out = np.zeros((log_r.shape[0], log_r.shape[1] + 1))
+    np.cumsum(log_r, axis=1, out=out[:, 1:])
+    return np.exp(out) * p0
+
+
+def whole_array_bars(close, log_r, var, gap, seed, block):
+    """Open, high and low as the generators made them before strips (same operations)."""
+    prev = close[:, :-1]
+    if gap is None:
+        d = ends = log_r
+        opens = prev.copy()
+    else:
+        g = np.broadcast_to(gap, log_r.shape)
+        d, ends = log_r - g, log_r + g
+        opens = np.exp(g) * prev
+    two_var = 2.0 * var if np.isscalar(var) else var * 2.0
+    d2 = d * d
+    out = []
+    for stream, keep in ((scenarios._BAR_HIGH, np.maximum), (scenarios._BAR_LOW, np.minimum)):
+        e = scenarios._rng(seed, stream, block).standard_exponential(log_r.shape)
+        e = np.sqrt(e * two_var + d2)
+        e = (e + ends if keep is np.maximum else ends - e) * 0.5
+        x = np.exp(e) * prev
+        out.append(keep(keep(x, close[:, 1:]), opens))
+    first = close[:, :1]
+    return tuple(np.concatenate([first, x], axis=1) for x in (opens, *out))
+
+
+@pytest.mark.parametrize("paths", [5, 70, 130])  # path-major and time-major
+@pytest.mark.parametrize("var_kind", ["number", "array", "transposed"])
+@pytest.mark.parametrize("gap_kind", [None, "per step", "per path and step"])
+def test_strips_give_the_numbers_of_whole_array_operations(
+    monkeypatch, paths, var_kind, gap_kind
+):
+    # strips of a few steps with a short last one; every value as on the whole array
+    monkeypatch.setattr(scenarios, "_STRIP", 400)
+    rng = np.random.default_rng(paths)
+    steps = 251
+    log_r = rng.normal(0.0, 0.01, (paths, steps))
+    var = {"number": 1e-4, "array": rng.uniform(1e-5, 1e-3, (paths, steps)),
+           "transposed": np.ascontiguousarray(rng.uniform(1e-5, 1e-3, (steps, paths))).T}
+    var = var[var_kind]
+    gap = {None: None, "per step": np.where(np.arange(steps) % 50 == 7, -0.2, 0.0),
+           "per path and step": rng.normal(0.0, 0.05, (paths, steps))}[gap_kind]
+    close = scenarios._prices(log_r, 100.0)
+    assert close.flags.c_contiguous == (paths < 64)
+    assert_array_equal(close, whole_array_prices(log_r, 100.0))
+    got = scenarios._bar_arrays(close, log_r, var, gap, seed=3, block=2)
+    for x, want in zip(got, whole_array_bars(close, log_r, var, gap, 3, 2), strict=True):
+        assert x.flags.c_contiguous == (paths < 64)  # the layout of the closes
+        assert_array_equal(x, want)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_GENERATORS))
+def test_generated_numbers_do_not_depend_on_the_strip_size(monkeypatch, name):
+    # 1100 paths: a time-major block of 1024 and a short one of 76
+    make = ALL_GENERATORS[name]
+    full = make(paths=1100, seed=6, days=3, steps_per_day=24).bar_range(0, 1100)
+    monkeypatch.setattr(scenarios, "_STRIP", 2000)
+    strips = make(paths=1100, seed=6, days=3, steps_per_day=24).bar_range(0, 1100)
+    for a, b in zip(full, strips, strict=True):
+        assert_array_equal(a, b)
+
+
 def test_bars_flag_must_be_a_bool():
     with pytest.raises(TypeError, match="bars must be True or False, got 1"):
         scenarios.gbm(bars=1)
