@@ -88,7 +88,7 @@ def bench_products(paths: int, loop_paths: int, repeats: int = 5) -> None:
 
 MEMORY_CHILD = """
 import resource, time, smartlev as sl
-from smartlev import engine
+from smartlev import _chunks
 m = sl.scenarios.gbm(sigma=0.8, days=365, steps_per_day=24, paths={paths}, seed=1, bars={bars})
 product = sl.SmartLeverage()
 t0 = time.perf_counter()
@@ -100,10 +100,10 @@ try:  # the peak of this process alone (ru_maxrss can carry the parent's over fr
 except OSError:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 # the split, one chunk alone: generating it, then simulating it from memory
-chunk = engine._default_chunk(m.paths, m.steps, False, m)
-ahead = m.paths > chunk and engine._ahead_fits(m, chunk)
+chunk = _chunks.default_chunk(m.paths, m.steps, False, m)
+ahead = m.paths > chunk and _chunks.ahead_fits(m, chunk)
 t0 = time.perf_counter()
-close, o, h, lo = engine._load_chunk(m, 0, chunk)
+close, o, h, lo = _chunks.load_chunk(m, 0, chunk)
 gen = time.perf_counter() - t0
 held = sl.Market.from_prices(close, steps_per_day=24, open=o, high=h, low=lo)
 t0 = time.perf_counter()

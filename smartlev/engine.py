@@ -26,20 +26,17 @@ folds the rows into statistics. The product speaks to the kernel only through th
 protocol of :class:`smartlev.products.Rules`; the kernel never asks what product it runs.
 Paths are processed in chunks so that large Monte Carlo runs stay in bounded memory; the
 next chunk of a generated market is generated in a background thread while the current
-one is simulated (:func:`_chunk_bars`).
+one is simulated (:func:`smartlev._chunks.chunk_bars`).
 The same model, one path and one step at a time in plain Python, is
 :func:`smartlev.reference.simulate_path`; the tests hold the two together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
-
 import numpy as np
 import pandas as pd
 
+from ._chunks import chunk_bars, default_chunk
 from ._inside_bar import Levels, inside_bar
 from ._validate import check_choice, check_int
 from .market import DAYS_PER_YEAR, Market
@@ -49,11 +46,6 @@ from .result import Recorder, Result
 __all__ = ["simulate", "compare"]
 
 _WINDOW = 64  # steps of path-major prices transposed at a time
-_CHUNK = 16_384  # paths per chunk at most, without history
-# a generated market's next chunk is made during the simulation of the current one when
-# the two chunks and a generator block's working arrays fit in this many bytes (1.3 GiB:
-# with the interpreter and libraries a run stays within 1.5 GB)
-_AHEAD_BYTES = 1_400_000_000
 
 
 # ------------------------------------------------------------------------ simulate
@@ -132,13 +124,13 @@ StructuredLeverage, got '3x' (str)
     paths, steps = market.paths, market.steps
     clock = _Clock(market)
     if chunk_paths is None:
-        chunk = _default_chunk(paths, steps, history, market)
+        chunk = default_chunk(paths, steps, history, market)
     else:
         chunk = check_int("chunk_paths", chunk_paths, low=1)
     if progress is None:
         progress = paths * steps > 50_000_000 and paths > chunk
     starts = range(0, paths, chunk)
-    chunks = loader = _chunk_bars(market, starts, chunk)
+    chunks = loader = chunk_bars(market, starts, chunk)
     if progress:
         from tqdm.auto import tqdm
 
@@ -163,92 +155,6 @@ StructuredLeverage, got '3x' (str)
         days=market.days,
         **{k: out.get(k) for k in Result.__dataclass_fields__ if k in out},
     )
-
-
-def _default_chunk(paths: int, steps: int, history: bool, market: Market) -> int:
-    """Paths per chunk: all with history (the result holds every step anyway); else
-    chunks of about equal size, at most ``_CHUNK`` paths and, for a generated market, at
-    most about 64 million prices (~540 MB; closes, opens, highs and lows together) in
-    whole generator blocks. The next chunk of a generated market is made while one is
-    simulated, when both fit in ``_AHEAD_BYTES`` (:func:`_chunk_bars`)."""
-    if history:
-        return paths
-    cap = _CHUNK
-    if market.is_lazy:
-        per_path = max(steps, 1) * (4 if market.has_bars else 1)
-        cap = max(64, min(cap, 2**26 // per_path))
-    n = -(-paths // cap)
-    chunk = -(-paths // n)
-    bs = market._block_size
-    if market.is_lazy and chunk > bs:  # equal-sized buffers: memory stays flat
-        chunk = min(paths, bs * max(1, round(chunk / bs)))
-    return chunk
-
-
-def _chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
-    """The bars ``(close, open, high, low)`` of each chunk of paths, in order.
-
-    A generated (lazy) market in more than one chunk makes chunk ``k + 1`` in a
-    background thread while chunk ``k`` is simulated (numpy's random generators and
-    array operations release the GIL, so the two overlap on two cores), when two chunks
-    and a generator block's working arrays fit in ``_AHEAD_BYTES``; otherwise, and for
-    prices held in memory, one chunk at a time. The numbers are the same either way.
-    """
-    paths = market.paths
-
-    def load(start: int) -> tuple:
-        return _load_chunk(market, start, min(start + chunk, paths))
-
-    if not (market.is_lazy and len(starts) > 1 and _ahead_fits(market, chunk)):
-        for start in starts:
-            yield load(start)
-        return
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartlev-chunks")
-    try:
-        ahead = pool.submit(load, starts[0])
-        for after in [*starts[1:], None]:
-            bars = ahead.result()
-            # the next chunk is started; the finished future (which keeps its result) goes
-            ahead = None if after is None else pool.submit(load, after)
-            yield bars
-            del bars  # simulated: freed before the chunk after next is started
-    finally:  # also on an error or an interrupt: a chunk being made is finished, then freed
-        pool.shutdown(cancel_futures=True)
-
-
-def _ahead_fits(market: Market, chunk: int) -> bool:
-    """Whether two chunks of prices and the working arrays of one generator block (about
-    three arrays of prices of the block's size: the draws) fit in ``_AHEAD_BYTES``."""
-    row = (market.steps + 1) * 8  # bytes of one path's prices
-    arrays = 4 if market.has_bars else 1
-    block = min(market._block_size, chunk)
-    return 2 * chunk * arrays * row + 3 * block * row <= _AHEAD_BYTES
-
-
-def _load_chunk(market: Market, start: int, stop: int) -> tuple:
-    """Bars of paths ``start`` to ``stop - 1``.
-
-    A generated market with bars is made a generator block at a time; then its four
-    arrays are stacked one after the other, each block's part freed once copied. No
-    chunk-sized array exists while a block is generated: with two blocks a chunk, at most
-    about 1.4 chunks of prices are held, against up to 1.9 when each block is copied in
-    as it comes (:meth:`Market.bar_range`).
-    """
-    if not (market.is_lazy and market.has_bars):
-        return market.bar_range(start, stop)
-    bs = market._block_size
-    edges = [start, *range((start // bs + 1) * bs, stop, bs), stop]
-    blocks = [list(market.bar_range(a, b)) for a, b in pairwise(edges)]
-    if len(blocks) == 1:
-        return tuple(blocks[0])
-    return tuple(_stack([b.pop(0) for b in blocks]) for _ in range(4))
-
-
-def _stack(parts: list[np.ndarray]) -> np.ndarray:
-    """Paths of several blocks, one after the other, in the layout of the first."""
-    if parts[0].strides[0] == parts[0].itemsize:  # time-major stays time-major
-        return np.concatenate([p.T for p in parts], axis=1).T
-    return np.concatenate(parts)
 
 
 def _per_step(name: str, value, steps: int) -> np.ndarray | float:

@@ -400,11 +400,12 @@ def test_chunks_generated_in_the_background_give_the_serial_numbers(bars):
     # last block (76 paths) is short; the next chunk is made in a thread during each run
     import threading
 
-    from smartlev import engine
+    from smartlev import _chunks
 
     m = sl.scenarios.gbm(sigma=0.8, days=3, steps_per_day=24, paths=1100, seed=2, bars=bars)
-    assert engine._ahead_fits(m, 300)
-    close, o, h, lo = m.bar_range(0, 1100)  # the same prices, held in memory
+    assert _chunks.ahead_fits(m, 300)
+    twin = sl.scenarios.gbm(sigma=0.8, days=3, steps_per_day=24, paths=1100, seed=2, bars=bars)
+    close, o, h, lo = twin.bar_range(0, 1100)  # the same prices, held in memory (m stays lazy)
     held = sl.Market.from_prices(close, steps_per_day=24, open=o, high=h, low=lo)
     before = threading.active_count()
     band = sl.LeveragedToken(3.0, rebalance_every_days=None, band=(2.0, 4.0))

@@ -1,0 +1,108 @@
+"""Chunks of paths: how many a run takes at a time, and their prices, made ahead.
+
+Large Monte Carlo runs are simulated a chunk of paths at a time so that memory stays
+bounded; a generated (lazy) market makes the next chunk in a background thread while the
+kernel in :mod:`smartlev.engine` simulates the current one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+
+import numpy as np
+
+from .market import Market
+
+_CHUNK = 16_384  # paths per chunk at most, without history
+# a generated market's next chunk is made during the simulation of the current one when
+# the two chunks and a generator block's working arrays fit in this many bytes (1.3 GiB:
+# with the interpreter and libraries a run stays within 1.5 GB)
+_AHEAD_BYTES = 1_400_000_000
+
+
+def default_chunk(paths: int, steps: int, history: bool, market: Market) -> int:
+    """Paths per chunk: all with history (the result holds every step anyway); else
+    chunks of about equal size, at most ``_CHUNK`` paths and, for a generated market, at
+    most about 64 million prices (~540 MB; closes, opens, highs and lows together) in
+    whole generator blocks. The next chunk of a generated market is made while one is
+    simulated, when both fit in ``_AHEAD_BYTES`` (:func:`chunk_bars`)."""
+    if history:
+        return paths
+    cap = _CHUNK
+    if market.is_lazy:
+        per_path = max(steps, 1) * (4 if market.has_bars else 1)
+        cap = max(64, min(cap, 2**26 // per_path))
+    n = -(-paths // cap)
+    chunk = -(-paths // n)
+    bs = market._block_size
+    if market.is_lazy and chunk > bs:  # equal-sized buffers: memory stays flat
+        chunk = min(paths, bs * max(1, round(chunk / bs)))
+    return chunk
+
+
+def chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
+    """The bars ``(close, open, high, low)`` of each chunk of paths, in order.
+
+    A generated (lazy) market in more than one chunk makes chunk ``k + 1`` in a
+    background thread while chunk ``k`` is simulated (numpy's random generators and
+    array operations release the GIL, so the two overlap on two cores), when two chunks
+    and a generator block's working arrays fit in ``_AHEAD_BYTES``; otherwise, and for
+    prices held in memory, one chunk at a time. The numbers are the same either way.
+    """
+    paths = market.paths
+
+    def load(start: int) -> tuple:
+        return load_chunk(market, start, min(start + chunk, paths))
+
+    if not (market.is_lazy and len(starts) > 1 and ahead_fits(market, chunk)):
+        for start in starts:
+            yield load(start)
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartlev-chunks")
+    try:
+        ahead = pool.submit(load, starts[0])
+        for after in [*starts[1:], None]:
+            bars = ahead.result()
+            # the next chunk is started; the finished future (which keeps its result) goes
+            ahead = None if after is None else pool.submit(load, after)
+            yield bars
+            del bars  # simulated: freed before the chunk after next is started
+    finally:  # also on an error or an interrupt: a chunk being made is finished, then freed
+        pool.shutdown(cancel_futures=True)
+
+
+def ahead_fits(market: Market, chunk: int) -> bool:
+    """Whether two chunks of prices and the working arrays of one generator block (about
+    three arrays of prices of the block's size: the draws) fit in ``_AHEAD_BYTES``."""
+    row = (market.steps + 1) * 8  # bytes of one path's prices
+    arrays = 4 if market.has_bars else 1
+    block = min(market._block_size, chunk)
+    return 2 * chunk * arrays * row + 3 * block * row <= _AHEAD_BYTES
+
+
+def load_chunk(market: Market, start: int, stop: int) -> tuple:
+    """Bars of paths ``start`` to ``stop - 1``.
+
+    A generated market with bars is made a generator block at a time; then its four
+    arrays are stacked one after the other, each block's part freed once copied. No
+    chunk-sized array exists while a block is generated: with two blocks a chunk, at most
+    about 1.4 chunks of prices are held, against up to 1.9 when each block is copied in
+    as it comes (:meth:`Market.bar_range`).
+    """
+    if not (market.is_lazy and market.has_bars):
+        return market.bar_range(start, stop)
+    bs = market._block_size
+    edges = [start, *range((start // bs + 1) * bs, stop, bs), stop]
+    blocks = [list(market.bar_range(a, b)) for a, b in pairwise(edges)]
+    if len(blocks) == 1:
+        return tuple(blocks[0])
+    return tuple(_stack([b.pop(0) for b in blocks]) for _ in range(4))
+
+
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    """Paths of several blocks, one after the other, in the layout of the first."""
+    if parts[0].strides[0] == parts[0].itemsize:  # time-major stays time-major
+        return np.concatenate([p.T for p in parts], axis=1).T
+    return np.concatenate(parts)
