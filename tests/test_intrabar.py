@@ -168,3 +168,44 @@ def test_bad_trigger_and_rate_input():
         sl.LeveragedToken(3, interest_rate=float("nan"))
     with pytest.raises(ValueError, match="funding_rate must be finite and in .* at step 2"):
         sl.Perpetual(10, funding_rate=[0.0001, float("inf")])
+
+
+@pytest.mark.parametrize(
+    "product",
+    [
+        sl.LeveragedToken(3.0, rebalance_every_days=None, band=(2.0, 4.0)),
+        sl.LeveragedToken(-2.0, rebalance_every_days=None, band=(1.5, 2.5)),
+        sl.LeveragedToken.gate(-3),
+        sl.SmartLeverage(),
+        sl.Spot(),
+    ],
+    ids=lambda p: getattr(p, "name", type(p).__name__),
+)
+def test_table_of_nearest_levels_equals_the_level_by_level_search(product):
+    # paths with the same leverage levels read their nearest levels from a table worked
+    # out once; the same levels searched level by level for each path must agree, on
+    # units and cash of both signs (q = c/u above and below zero), zero and dead paths
+    from types import SimpleNamespace
+
+    from smartlev._inside_bar import Levels
+
+    rng = np.random.default_rng(5)
+    P = 400
+    u = rng.normal(0.0, 0.05, P)
+    c = rng.normal(0.0, 2.0, P)
+    u[:5], c[:5] = 0.0, 0.0  # dead
+    c[5:10] = 0.0  # no cash: leverage exactly 1
+    rules = product.rules(P, 24, True)
+    book = SimpleNamespace(u=u, c=c, margin=rules.margin)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = Levels(rules, book)
+        assert table.static
+        search = Levels(rules, book)
+        search.static = False
+        search.update(slice(None))
+    assert_allclose(table.fall, search.fall, rtol=0, atol=0)
+    assert_allclose(table.rise, search.rise, rtol=0, atol=0)
+    down, up = np.isfinite(search.fall), np.isfinite(search.rise)
+    assert np.array_equal(table.fall_kind[down], search.fall_kind[down])
+    assert np.array_equal(table.rise_kind[up], search.rise_kind[up])
+    assert down.sum() > P // 4  # the comparison is not empty
