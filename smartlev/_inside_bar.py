@@ -76,13 +76,12 @@ class Levels:
         near_factor, near_kind = np.full((2, 2), np.nan), np.zeros((2, 2), dtype=np.int64)
         for side, sign in enumerate((1.0, -1.0)):  # the sign of q
             for way, down in enumerate((True, False)):
-                best = None
-                for k in kinds:
-                    x = factor[k] * sign  # the price per unit of |q|
-                    if falls[k] == down and x > 0 and (
-                        best is None or (x > best if down else x < best)
-                    ):
-                        best, near_factor[way, side], near_kind[way, side] = x, factor[k], k
+                # (price per unit of |q|, kind) of the levels reached this way, above zero
+                found = [(factor[k] * sign, k) for k in kinds
+                         if falls[k] == down and factor[k] * sign > 0]  # fmt: skip
+                if found:  # max and min keep the first kind on a tie
+                    k = (max if down else min)(found, key=lambda level: level[0])[1]
+                    near_factor[way, side], near_kind[way, side] = factor[k], k
         return near_factor, near_kind
 
     def update(self, paths) -> None:
