@@ -668,8 +668,10 @@ class _PerpetualRules(Rules):
         self.initial = p.sign * p.leverage
         self.fee = p.fee
         self.entry_cost = p.fee * p.leverage  # taker fee on the entry notional
-        self.brackets = None  # tiers: limits, rates and amounts in units of the margin
-        if p.tiers is not None:
+        # brackets: limits, rates and maintenance amounts in units of the isolated margin
+        if p.tiers is None:
+            self.brackets = ((math.inf,), (p.maintenance_margin,), (0.0,))
+        else:
             lims, rates, cum = p._brackets()
             self.brackets = (lims / p.margin, rates, cum / p.margin)
 
@@ -686,20 +688,15 @@ class _PerpetualRules(Rules):
         :math:`c - x = m(x)` at :math:`x = -uS`. Equity less maintenance is monotone in
         :math:`x`, so there is one root; with tiers it is found bracket by bracket.
         """
-        if self.brackets is None:  # one rate m: c + x = m x (long), c - x = m x (short)
-            m = self.p.maintenance_margin
-            x = -cash / (1.0 - m) if self.sign > 0 else cash / (1.0 + m)
-            x = np.where(x > 0, x, np.nan)
-        else:
-            x = np.full(np.shape(units), np.nan)
-            lower = 0.0
-            for upper, rate, amount in zip(*self.brackets, strict=True):
-                if self.sign > 0:
-                    xk = (-cash - amount) / (1.0 - rate)
-                else:
-                    xk = (cash + amount) / (1.0 + rate)
-                x = np.where(np.isnan(x) & (xk > lower) & (xk <= upper), xk, x)
-                lower = upper
+        x, lower = None, 0.0
+        for upper, rate, amount in zip(*self.brackets, strict=True):
+            if self.sign > 0:
+                xk = (-cash - amount) / (1.0 - rate)
+            else:
+                xk = (cash + amount) / (1.0 + rate)
+            ok = (xk > lower) & (xk <= upper)  # the root lies in this bracket
+            x = np.where(ok, xk, np.nan) if x is None else np.where(np.isnan(x) & ok, xk, x)
+            lower = upper
         return x / np.abs(units)
 
 
