@@ -90,8 +90,9 @@ class Levels:
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
             f, k, neg = self.near_factor, self.near_kind, q < 0
-            if neg.all() or not neg.any():  # usual: every path on one side, one column
-                side = int(neg.all())
+            negative = np.count_nonzero(neg)
+            if negative in (0, neg.size):  # usual: every path on one side, one column
+                side = int(negative > 0)
                 fall, rise = f[0, side] * q, f[1, side] * q
                 fall_kind, rise_kind = k[0, side], k[1, side]
             else:
@@ -150,7 +151,14 @@ class Levels:
                 fall = np.maximum(fall, stop)
             else:
                 rise = np.minimum(rise, stop)
-        return np.flatnonzero((lo <= fall) | (hi >= rise))
+        return ((lo <= fall) | (hi >= rise)).nonzero()[0]
+
+
+def _count(mask: np.ndarray) -> int:
+    """How many of ``mask`` are true: ``mask.any()`` and ``mask.all()`` on a handful of
+    paths, without the Python wrapper numpy puts around its reductions (a walk asks a
+    dozen times a bar; this is a quarter of the cost)."""
+    return np.count_nonzero(mask)
 
 
 def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
@@ -181,10 +189,10 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     seg = np.zeros(m, dtype=np.intp)  # the segment each path is on, and where on it
     pos = pts[0].copy()
     kinds, death, long = [*levels.kinds, "stop"], levels.death, rules.sign > 0
-    stop = levels.stop(prev[paths])
-    stopped = np.zeros(m, dtype=bool)
+    stop = levels.stop(pts[0])
+    stopped = np.zeros(m, dtype=bool) if stop is not None else None
     order = np.arange(nseg)[:, None]
-    live = np.arange(m)
+    live = np.arange(m)  # the walk's paths still on the route: paths[live]
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
         g = paths[live] if rounds else paths
         fall, rise = levels.fall[g], levels.rise[g]  # each path's nearest levels
@@ -198,30 +206,31 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
                 rk = np.where(st <= rise, len(kinds) - 1, rk)
                 rise = np.fmin(rise, st)
         if rounds:  # after a fill: is a level still ahead, on the rest of the route?
-            nxt = seg[live] + 1
-            rest = (np.minimum(pos[live], low_after[nxt, live]) <= fall) | (
-                np.maximum(pos[live], high_after[nxt, live]) >= rise
+            p, nxt = pos[live], seg[live] + 1
+            rest = (np.minimum(p, low_after[nxt, live]) <= fall) | (
+                np.maximum(p, high_after[nxt, live]) >= rise
             )
-            if not rest.all():
-                live, fall, rise, fk, rk = (x[rest] for x in (live, fall, rise, fk, rk))
-            if not live.size:
+            n = _count(rest)
+            if not n:
                 return
-        # every segment still ahead at once: the first one that reaches a level
-        A, B = pts[:-1, live], pts[1:, live]
-        if rounds:  # the path is part-way along segment seg
-            A = A.copy()
+            if n < live.size:
+                live, fall, rise, fk, rk = (x[rest] for x in (live, fall, rise, fk, rk))
+            # every segment still ahead: the path is part-way along segment seg
+            A, B = pts[:-1, live], pts[1:, live]
             A[seg[live], np.arange(live.size)] = pos[live]
-        down, up = B < A, B > A
-        if rounds:
             ahead = order >= seg[live]
-            down &= ahead
-            up &= ahead
+            down, up = (B < A) & ahead, (B > A) & ahead
+        else:  # every path at the start of the route
+            A, B = pts[:-1], pts[1:]
+            down, up = B < A, B > A
+        # the first segment that reaches a level
         on_seg = (down & (fall >= B)) | (up & (rise <= B))
         hit = on_seg.any(axis=0)
-        if not hit.all():
-            col = np.flatnonzero(hit)
-            if not col.size:
-                return
+        n = _count(hit)
+        if not n:
+            return
+        if n < live.size:
+            col = hit.nonzero()[0]
             live, on_seg, A, B, down = live[col], on_seg[:, col], A[:, col], B[:, col], down[:, col]
             fall, rise, fk, rk = fall[col], rise[col], fk[col], rk[col]
         k = on_seg.argmax(axis=0)
@@ -233,31 +242,35 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         px = np.where(dn, np.minimum(fall, a), np.maximum(rise, a))
         if gap:  # nothing trades inside a gap: the open's price, and gone if NAV is
             in_gap = k == 0
-            if in_gap.any():
+            if _count(in_gap):
                 bottom = levels.death_price(paths[live])
                 gone = (dn & (bottom >= b)) if long else (~dn & (bottom <= b))
                 first[in_gap & gone] = death
                 px[in_gap] = b[in_gap]
         seg[live], pos[live] = k, px
-        trade = first != death
-        if not trade.all():
+        # fills, one kind of level at a time (most bars: one kind)
+        count = np.bincount(first, minlength=len(kinds))
+        if count[death]:
+            trade = first != death
             book.die(t, paths[live[~trade]], book.death)
             levels.drop(paths[live[~trade]])
             live, first, px = live[trade], first[trade], px[trade]
         if live.size:
-            stopped[live[first == len(kinds) - 1]] = True
+            if stop is not None and count[-1]:
+                stopped[live[first == len(kinds) - 1]] = True
             ids = paths[live]
-            if (first == first[0]).all():  # most bars: one kind of level fired
-                target, why = rules.fill(kinds[first[0]], ids, t)
+            fired = [kd for kd in range(len(kinds)) if count[kd] and kd != death]
+            if len(fired) == 1:
+                target, why = rules.fill(kinds[fired[0]], ids, t)
             else:
                 target, why = np.empty(live.size), np.empty(live.size, dtype=np.int8)
-                for kind in np.unique(first):
+                for kind in fired:
                     sel = first == kind
                     target[sel], why[sel] = rules.fill(kinds[kind], ids[sel], t)
             book.trade(t, ids, px, target, why)
         if book.any_dead:  # a trade's cost can take what was left
             gone = book.dead[paths[live]]
-            if gone.any():
+            if _count(gone):
                 levels.drop(paths[live[gone]])
                 live = live[~gone]
         if not live.size:
