@@ -41,6 +41,8 @@ class Levels:
         self.fall_kind = np.zeros(P, dtype=np.int64)
         self.rise_kind = np.zeros(P, dtype=np.int64)
         self.static = all(np.ndim(getattr(rules, k)) == 0 for k in self.kinds[:-1])
+        # levels at multiples of q: leverage levels, zero NAV (not a margin product's)
+        self.multiples = len(self.kinds) > 1 or not book.margin
         self.empty = rules.stop is None  # no path has a level (spot: zero NAV is at price 0)
         if self.static:
             factor, falls = self._factors(slice(None))
@@ -87,6 +89,26 @@ class Levels:
     def update(self, paths) -> None:
         """Work the levels of ``paths`` out again (their units or cash changed)."""
         u, c = self.book.u[paths], self.book.c[paths]
+        if not self.multiples:  # a margin product without leverage levels: liquidation only
+            fall, rise, fall_kind, rise_kind = -np.inf, np.inf, self.death, self.death
+        else:
+            fall, rise, fall_kind, rise_kind = self._multiples(paths, u, c)
+        if self.book.margin:  # liquidation: reached on a fall for a long, a rise for a short
+            liq = self.rules.liquidation_price(u, c)
+            ok = (liq > 0) & (liq < np.inf)
+            if self.rules.sign > 0:
+                ok &= liq > fall
+                fall, fall_kind = np.where(ok, liq, fall), np.where(ok, self.death, fall_kind)
+            else:
+                ok &= liq < rise
+                rise, rise_kind = np.where(ok, liq, rise), np.where(ok, self.death, rise_kind)
+        self.fall[paths], self.rise[paths] = fall, rise
+        self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
+        if self.empty:  # (once a level exists, the bars are checked from then on)
+            self.empty = not (np.any(fall > -np.inf) or np.any(rise < np.inf))
+
+    def _multiples(self, paths, u: np.ndarray, c: np.ndarray) -> tuple:
+        """The nearest levels at multiples of ``q = c / u`` each way, and their kinds."""
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
             f, k, neg = self.near_factor, self.near_kind, q < 0
@@ -112,19 +134,7 @@ class Levels:
         # no level: NaN or infinite (a level at zero or below is never reached either)
         fall = np.where(fall < np.inf, fall, -np.inf)
         rise = np.where(rise > 0, rise, np.inf)
-        if self.book.margin:  # liquidation: reached on a fall for a long, a rise for a short
-            liq = self.rules.liquidation_price(u, c)
-            ok = (liq > 0) & (liq < np.inf)
-            if self.rules.sign > 0:
-                ok &= liq > fall
-                fall, fall_kind = np.where(ok, liq, fall), np.where(ok, self.death, fall_kind)
-            else:
-                ok &= liq < rise
-                rise, rise_kind = np.where(ok, liq, rise), np.where(ok, self.death, rise_kind)
-        self.fall[paths], self.rise[paths] = fall, rise
-        self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
-        if self.empty:  # (once a level exists, the bars are checked from then on)
-            self.empty = not ((fall > -np.inf).any() or (rise < np.inf).any())
+        return fall, rise, fall_kind, rise_kind
 
     def drop(self, paths) -> None:
         """``paths`` died: no level any more."""
@@ -174,6 +184,10 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     if book.any_dead:
         paths = paths[~book.dead[paths]]
     if not paths.size:
+        return
+    if levels.death == 0 and rules.stop is None:  # the only level is death: reaching it is dying
+        book.die(t, paths, book.death)
+        levels.drop(paths)
         return
     gap = len(route) == 4
     if gap:
