@@ -115,7 +115,9 @@ class Levels:
             negative = np.count_nonzero(neg)
             if negative in (0, neg.size):  # usual: every path on one side, one column
                 side = int(negative > 0)
-                fall, rise = f[0, side] * q, f[1, side] * q
+                fall, rise = f[0, side], f[1, side]  # NaN: no level that way
+                fall = fall * q if fall == fall else -np.inf
+                rise = rise * q if rise == rise else np.inf
                 fall_kind, rise_kind = k[0, side], k[1, side]
             else:
                 side = neg.view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
@@ -132,8 +134,10 @@ class Levels:
             fall_kind, rise_kind = down.argmax(axis=0), up.argmin(axis=0)
             fall, rise = down.max(axis=0), up.min(axis=0)
         # no level: NaN or infinite (a level at zero or below is never reached either)
-        fall = np.where(fall < np.inf, fall, -np.inf)
-        rise = np.where(rise > 0, rise, np.inf)
+        if isinstance(fall, np.ndarray):
+            fall = np.where(fall < np.inf, fall, -np.inf)
+        if isinstance(rise, np.ndarray):
+            rise = np.where(rise > 0, rise, np.inf)
         return fall, rise, fall_kind, rise_kind
 
     def drop(self, paths) -> None:
@@ -205,13 +209,14 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     kinds, death, long = [*levels.kinds, "stop"], levels.death, rules.sign > 0
     stop = levels.stop(pts[0])
     stopped = np.zeros(m, dtype=bool) if stop is not None else None
+    stops_left = m  # paths whose breaker has not fired in this bar
     order = np.arange(nseg)[:, None]
     live = np.arange(m)  # the walk's paths still on the route: paths[live]
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
         g = paths[live] if rounds else paths
         fall, rise = levels.fall[g], levels.rise[g]  # each path's nearest levels
         fk, rk = levels.fall_kind[g], levels.rise_kind[g]
-        if stop is not None:  # the breaker's price, once per bar
+        if stop is not None and stops_left:  # the breaker's price, once per bar
             st = np.where(stopped[live], np.nan, stop[live]) if rounds else stop
             if long:
                 fk = np.where(st >= fall, len(kinds) - 1, fk)
@@ -254,13 +259,12 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         first = np.where(dn, fk, rk)
         # on a fall the level lies at or below the segment's start, on a rise at or above
         px = np.where(dn, np.minimum(fall, a), np.maximum(rise, a))
-        if gap:  # nothing trades inside a gap: the open's price, and gone if NAV is
+        if gap and _count(k) < k.size:  # in the gap: the open's price, gone if NAV is
             in_gap = k == 0
-            if _count(in_gap):
-                bottom = levels.death_price(paths[live])
-                gone = (dn & (bottom >= b)) if long else (~dn & (bottom <= b))
-                first[in_gap & gone] = death
-                px[in_gap] = b[in_gap]
+            bottom = levels.death_price(paths[live])
+            gone = (dn & (bottom >= b)) if long else (~dn & (bottom <= b))
+            first[in_gap & gone] = death
+            px[in_gap] = b[in_gap]
         seg[live], pos[live] = k, px
         # fills, one kind of level at a time (most bars: one kind)
         count = np.bincount(first, minlength=len(kinds))
@@ -272,6 +276,7 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         if live.size:
             if stop is not None and count[-1]:
                 stopped[live[first == len(kinds) - 1]] = True
+                stops_left -= count[-1]
             ids = paths[live]
             fired = [kd for kd in range(len(kinds)) if count[kd] and kd != death]
             if len(fired) == 1:
