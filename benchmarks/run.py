@@ -103,7 +103,7 @@ except OSError:
 chunk = _chunks.default_chunk(m.paths, m.steps, False, m)
 ahead = m.paths > chunk and _chunks.ahead_fits(m, chunk)
 t0 = time.perf_counter()
-close, o, h, lo = _chunks.load_chunk(m, 0, chunk)
+close, o, h, lo = m.bar_range(0, chunk)
 gen = time.perf_counter() - t0
 held = sl.Market.from_prices(close, steps_per_day=24, open=o, high=h, low=lo)
 t0 = time.perf_counter()

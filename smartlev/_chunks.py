@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
-
-import numpy as np
 
 from .market import Market
 
@@ -36,7 +33,7 @@ def default_chunk(paths: int, steps: int, history: bool, market: Market) -> int:
         cap = max(64, min(cap, 2**26 // per_path))
     n = -(-paths // cap)
     chunk = -(-paths // n)
-    bs = market._block_size
+    bs = market.block_size
     if market.is_lazy and chunk > bs:  # equal-sized buffers: memory stays flat
         chunk = min(paths, bs * max(1, round(chunk / bs)))
     return chunk
@@ -54,7 +51,7 @@ def chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
     paths = market.paths
 
     def load(start: int) -> tuple:
-        return load_chunk(market, start, min(start + chunk, paths))
+        return market.bar_range(start, min(start + chunk, paths))
 
     if not (market.is_lazy and len(starts) > 1 and ahead_fits(market, chunk)):
         for start in starts:
@@ -78,31 +75,5 @@ def ahead_fits(market: Market, chunk: int) -> bool:
     three arrays of prices of the block's size: the draws) fit in ``_AHEAD_BYTES``."""
     row = (market.steps + 1) * 8  # bytes of one path's prices
     arrays = 4 if market.has_bars else 1
-    block = min(market._block_size, chunk)
+    block = min(market.block_size, chunk)
     return 2 * chunk * arrays * row + 3 * block * row <= _AHEAD_BYTES
-
-
-def load_chunk(market: Market, start: int, stop: int) -> tuple:
-    """Bars of paths ``start`` to ``stop - 1``.
-
-    A generated market with bars is made a generator block at a time; then its four
-    arrays are stacked one after the other, each block's part freed once copied. No
-    chunk-sized array exists while a block is generated: with two blocks a chunk, at most
-    about 1.4 chunks of prices are held, against up to 1.9 when each block is copied in
-    as it comes (:meth:`Market.bar_range`).
-    """
-    if not (market.is_lazy and market.has_bars):
-        return market.bar_range(start, stop)
-    bs = market._block_size
-    edges = [start, *range((start // bs + 1) * bs, stop, bs), stop]
-    blocks = [list(market.bar_range(a, b)) for a, b in pairwise(edges)]
-    if len(blocks) == 1:
-        return tuple(blocks[0])
-    return tuple(_stack([b.pop(0) for b in blocks]) for _ in range(4))
-
-
-def _stack(parts: list[np.ndarray]) -> np.ndarray:
-    """Paths of several blocks, one after the other, in the layout of the first."""
-    if parts[0].strides[0] == parts[0].itemsize:  # time-major stays time-major
-        return np.concatenate([p.T for p in parts], axis=1).T
-    return np.concatenate(parts)
