@@ -64,6 +64,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -300,18 +301,28 @@ def _bar_arrays(
 Model = Callable[[int, int], tuple]
 
 
-def _lazy(
-    model: Model,
-    *,
-    paths: int,
-    steps: int,
-    steps_per_day: int,
-    start_price: float,
-    name: str,
-    seed: int,
-    bars: bool = True,
-) -> Market:
-    """A lazy market whose block ``b`` is built from ``model(b, n)``.
+class _Grid(NamedTuple):
+    """What every random scenario is asked, checked: how many paths and steps, the
+    clock, the seed, the start price and whether bars are made."""
+
+    paths: int
+    steps: int
+    steps_per_day: int
+    dt: float  # years a step
+    seed: int
+    start_price: float
+    bars: bool
+
+
+def _grid(days, steps_per_day, paths, seed, start_price, bars) -> _Grid:
+    """Check the arguments every random scenario shares (a clear error otherwise)."""
+    steps, spd, dt = _clock(days, steps_per_day)
+    n, s, p0 = _common(paths, seed, start_price)
+    return _Grid(n, steps, spd, dt, s, p0, _check_bars_flag(bars))
+
+
+def _lazy(model: Model, grid: _Grid, name: str) -> Market:
+    """A lazy market on ``grid`` whose block ``b`` is built from ``model(b, n)``.
 
     ``model`` returns ``(log_returns, var, gap)`` for the block's first ``n`` paths:
     log returns ``(n, steps)`` (the closes), and, for the bars, the variance of the
@@ -319,21 +330,21 @@ def _lazy(
     """
 
     def block_fn(block: int, n: int) -> np.ndarray:
-        return _prices(model(block, n)[0], start_price)
+        return _prices(model(block, n)[0], grid.start_price)
 
     def bar_block_fn(block: int, n: int) -> tuple:
         log_r, var, gap = model(block, n)
-        close = _prices(log_r, start_price)
-        return (close, *_bar_arrays(close, log_r, var, gap, seed, block))
+        close = _prices(log_r, grid.start_price)
+        return (close, *_bar_arrays(close, log_r, var, gap, grid.seed, block))
 
     return Market.lazy(
         block_fn,
-        paths=paths,
-        steps=steps,
-        steps_per_day=steps_per_day,
+        paths=grid.paths,
+        steps=grid.steps,
+        steps_per_day=grid.steps_per_day,
         name=name,
         block_size=BLOCK_SIZE,
-        bar_block_fn=bar_block_fn if bars else None,
+        bar_block_fn=bar_block_fn if grid.bars else None,
     )
 
 
@@ -415,8 +426,8 @@ def gbm(
     >>> bool(abs(vol - 0.8) < 0.01)
     True
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s = grid.steps, grid.dt, grid.seed
     mu = check_real("mu", mu, low=-10.0, high=10.0)
     sigma = _sigma("sigma", sigma)
     drift = (mu - 0.5 * sigma**2) * dt
@@ -429,16 +440,7 @@ def gbm(
         return z, scale * scale, None
 
     label = _name(name, f"gbm(mu={mu:g}, sigma={sigma:g})")
-    return _lazy(
-        model,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        start_price=p0,
-        name=label,
-        seed=s,
-        bars=_check_bars_flag(bars),
-    )
+    return _lazy(model, grid, label)
 
 
 def trend(
@@ -491,8 +493,8 @@ def trend(
     >>> scenarios.trend(sigma=0.0, days=365).prices[0, -1].round(6)
     np.float64(200.0)
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s = grid.steps, grid.dt, grid.seed
     r = check_real("annual_return", annual_return, low=-1.0, low_open=True, high=1000.0)
     sigma = _sigma("sigma", sigma)
     drift = math.log1p(r) * dt
@@ -505,16 +507,7 @@ def trend(
         return z, scale * scale, None
 
     label = _name(name, f"trend({r:+.0%}/yr, sigma={sigma:g})")
-    return _lazy(
-        model,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        start_price=p0,
-        name=label,
-        seed=s,
-        bars=_check_bars_flag(bars),
-    )
+    return _lazy(model, grid, label)
 
 
 def sideways(
@@ -579,15 +572,15 @@ def sideways(
     >>> bool(abs(end.mean()) < 0.01), bool(abs(end.std() - 0.7 / np.sqrt(73)) < 0.01)
     (True, True)
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s = grid.steps, grid.dt, grid.seed
     sigma = _sigma("sigma", sigma)
     kappa = check_real("mean_reversion", mean_reversion, low=0.0, high=1e6)
-    lvl = p0 if level is None else check_real("level", level, low=0.0, low_open=True)
+    lvl = grid.start_price if level is None else check_real("level", level, low=0.0, low_open=True)
     phi = math.exp(-kappa * dt)
     var = dt if kappa == 0 else -math.expm1(-2.0 * kappa * dt) / (2.0 * kappa)
     scale = sigma * math.sqrt(var)
-    x0 = math.log(p0 / lvl)
+    x0 = math.log(grid.start_price / lvl)
 
     def model(block: int, k: int) -> tuple:
         zt = np.ascontiguousarray(_normals(s, block, k, steps).T)  # (steps, k)
@@ -600,16 +593,7 @@ def sideways(
         return np.diff(dev, axis=0).T, scale * scale, None
 
     label = _name(name, f"sideways(sigma={sigma:g}, mean_reversion={kappa:g})")
-    return _lazy(
-        model,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        start_price=p0,
-        name=label,
-        seed=s,
-        bars=_check_bars_flag(bars),
-    )
+    return _lazy(model, grid, label)
 
 
 # ------------------------------------------------------------------ jumps and crashes
@@ -677,8 +661,8 @@ def jump_diffusion(
     >>> bool(excess_kurtosis > 3)
     True
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s = grid.steps, grid.dt, grid.seed
     sigma = _sigma("sigma", sigma)
     lam = check_real("jump_intensity", jump_intensity, low=0.0, high=365.0 * 1000)
     m = check_real("jump_mean", jump_mean, low=-5.0, high=5.0)
@@ -702,16 +686,7 @@ def jump_diffusion(
         return z, scale * scale, sizes
 
     label = _name(name, f"jump diffusion(sigma={sigma:g}, {lam:g} jumps/yr)")
-    return _lazy(
-        model,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        start_price=p0,
-        name=label,
-        seed=s,
-        bars=_check_bars_flag(bars),
-    )
+    return _lazy(model, grid, label)
 
 
 def crash(
@@ -779,17 +754,17 @@ def crash(
     >>> m.prices[0, [24, 36, 48]].round(2)
     array([100.  ,  70.71,  50.  ])
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s = grid.steps, grid.dt, grid.seed
     d = check_real("drop", drop, low=0.0, high=1.0, low_open=True, high_open=True)
     k_steps = check_int("over_steps", over_steps, low=1, high=steps)
-    total_days = steps / spd
-    latest = total_days - k_steps / spd
+    total_days = steps / grid.steps_per_day
+    latest = total_days - k_steps / grid.steps_per_day
     if at_day is None:
         first = round(steps / 2 - k_steps / 2)
     else:
         day = check_real("at_day", at_day, low=0.0, high=latest)
-        first = min(round(day * spd), steps - k_steps)
+        first = min(round(day * grid.steps_per_day), steps - k_steps)
     sigma = _sigma("sigma", sigma)
     mu = check_real("mu", mu, low=-10.0, high=10.0)
     drift = (mu - 0.5 * sigma**2) * dt
@@ -805,17 +780,8 @@ def crash(
         z[:, first : first + k_steps] += gap
         return z, scale * scale, gaps
 
-    label = _name(name, f"crash(-{d:.0%} on day {first / spd:g})")
-    return _lazy(
-        model,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        start_price=p0,
-        name=label,
-        seed=s,
-        bars=_check_bars_flag(bars),
-    )
+    label = _name(name, f"crash(-{d:.0%} on day {first / grid.steps_per_day:g})")
+    return _lazy(model, grid, label)
 
 
 # -------------------------------------------------------------- volatility clustering
@@ -932,8 +898,8 @@ def garch(
     >>> bool(lag1 > 0.05)
     True
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s = grid.steps, grid.dt, grid.seed
     a = check_real("alpha", alpha, low=0.0, high=1.0)
     b = check_real("beta", beta, low=0.0, high=1.0)
     if a + b >= 1.0:
@@ -958,16 +924,7 @@ def garch(
         return r.T, var.T, None
 
     label = _name(name, f"garch(long_run_vol={vol:.2g}, alpha={a:g}, beta={b:g})")
-    return _lazy(
-        model,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        start_price=p0,
-        name=label,
-        seed=s,
-        bars=_check_bars_flag(bars),
-    )
+    return _lazy(model, grid, label)
 
 
 def regime_switching(
@@ -1035,8 +992,8 @@ def regime_switching(
     >>> bool(0.4 < vol < 1.2)
     True
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s = grid.steps, grid.dt, grid.seed
     v = _pair("vols", vols)
     mus = _pair("drifts", drifts)
     for i in (0, 1):
@@ -1051,7 +1008,7 @@ def regime_switching(
         p = (q, q)
     if start_regime is not None:
         start_regime = check_int("start_regime", start_regime, low=0, high=1)
-    q_step = np.array([1.0 - (1.0 - pi) ** (1.0 / spd) for pi in p])
+    q_step = np.array([1.0 - (1.0 - pi) ** (1.0 / grid.steps_per_day) for pi in p])
     share1 = 0.5 if p[0] + p[1] == 0 else p[0] / (p[0] + p[1])
     v_arr = np.array(v, dtype=float)
     drift_arr = (np.array(mus, dtype=float) - 0.5 * v_arr**2) * dt
@@ -1076,16 +1033,7 @@ def regime_switching(
         return z, sd, None
 
     label = _name(name, f"regime switching(vols={v[0]:g}/{v[1]:g})")
-    return _lazy(
-        model,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        start_price=p0,
-        name=label,
-        seed=s,
-        bars=_check_bars_flag(bars),
-    )
+    return _lazy(model, grid, label)
 
 
 def _pair(name: str, value: object) -> tuple[float, float]:
