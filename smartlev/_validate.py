@@ -116,9 +116,8 @@ def check_prices(prices: object, name: str = "prices") -> np.ndarray:
         raise ValueError(
             f"{name} needs at least one path of at least 2 points, got shape {arr.shape}"
         )
-    bad = ~np.isfinite(arr) | (arr <= 0)
-    if bad.any():
-        p, t = np.argwhere(bad)[0]
+    if not (arr.min() > 0 and arr.max() < np.inf):  # (a NaN makes both NaN)
+        p, t = np.argwhere(~np.isfinite(arr) | (arr <= 0))[0]
         raise ValueError(
             f"{name} must be finite and > 0, got {float(arr[p, t])!r} "
             f"at path {int(p)}, point {int(t)}"
@@ -164,22 +163,17 @@ def check_bars(
     lo = bottom.copy() if lo is None else np.array(lo, dtype=float)
     h[:, 0] = close[:, 0]
     lo[:, 0] = close[:, 0]
-    bad = h < top
-    if bad.any():
-        p, t = np.argwhere(bad)[0]
-        raise ValueError(
-            f"high must be >= max(open, close) in every bar, got high={float(h[p, t])!r} < "
-            f"max(open={float(o[p, t])!r}, close={float(close[p, t])!r}) "
-            f"at path {int(p)}, step {int(t)}"
-        )
-    bad = lo > bottom
-    if bad.any():
-        p, t = np.argwhere(bad)[0]
-        raise ValueError(
-            f"low must be <= min(open, close) in every bar, got low={float(lo[p, t])!r} > "
-            f"min(open={float(o[p, t])!r}, close={float(close[p, t])!r}) "
-            f"at path {int(p)}, step {int(t)}"
-        )
+    for side, x, bad, ok, wrong, f in (
+        ("high", h, h < top, ">=", "<", "max"),
+        ("low", lo, lo > bottom, "<=", ">", "min"),
+    ):
+        if bad.any():
+            p, t = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{side} must be {ok} {f}(open, close) in every bar, got {side}="
+                f"{float(x[p, t])!r} {wrong} {f}(open={float(o[p, t])!r}, "
+                f"close={float(close[p, t])!r}) at path {int(p)}, step {int(t)}"
+            )
     return o, h, lo
 
 
