@@ -248,21 +248,26 @@ def _bar_arrays(
     With ``a`` the log open and ``b`` the log close (both on the previous close), the
     extremes are ``(a + b +- sqrt((b - a)^2 + 2 var E))/2`` with ``E = -ln U`` a standard
     exponential: the bridge formula of the module notes. The exponential draws of the
-    block are made whole (``(n, steps)``, C order, as always); the rest goes a strip of
-    steps at a time, each output written in place once.
+    block are made whole (``(n, steps)``, C order, as always) and scaled to ``2 var E``
+    in that order, path by path; the rest goes a strip of steps at a time, each output
+    written in place once.
     """
     n, steps = log_r.shape
     e_high = _rng(seed, _BAR_HIGH, block).standard_exponential((n, steps))  # E = -ln U
     e_low = _rng(seed, _BAR_LOW, block).standard_exponential((n, steps))
+    for e in (e_high, e_low):  # 2 var E (times 2 after var: the same number, 2 is exact)
+        if np.isscalar(var):
+            e *= 2.0 * var
+        else:
+            e *= var
+            e *= 2.0
     tm = not close.flags.c_contiguous
     opens, high, low = (_new(n, steps + 1, tm) for _ in range(3))
     # row views: row t holds step t of every path (contiguous when time-major)
     c_t, o_t = close.T, opens.T
     o_t[0] = high[:, 0] = low[:, 0] = c_t[0]
-    scalar_var = np.isscalar(var)
-    two_var = 2.0 * var if scalar_var else None
     gap_t = None if gap is None else gap[:, None] if gap.ndim == 1 else gap.T
-    buf = np.empty((5, min(max(1, _STRIP // n), steps), n))
+    buf = np.empty((4, min(max(1, _STRIP // n), steps), n))
     for j, w in _strips(n, steps):
         now = slice(j + 1, j + w + 1)  # the rows of the strip's bars
         prev, cur = c_t[j : j + w], c_t[now]
@@ -278,10 +283,9 @@ def _bar_arrays(
             ends = np.add(b, g, out=buf[2, :w])  # a + b
             np.multiply(np.exp(g), prev, out=o)
         d2 = np.multiply(d, d, out=buf[3, :w])
-        tv = two_var if scalar_var else np.multiply(var.T[j : j + w], 2.0, out=buf[4, :w])
         for e, x, keep in ((e_high, high, np.maximum), (e_low, low, np.minimum)):
             y = x.T[now]
-            np.multiply(e.T[j : j + w], tv, out=y)
+            np.copyto(y, e.T[j : j + w])  # 2 var E
             y += d2
             np.sqrt(y, out=y)  # sqrt((b - a)^2 - 2 s^2 ln U)
             if keep is np.maximum:
