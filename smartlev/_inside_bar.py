@@ -169,9 +169,9 @@ class Levels:
 
 
 def _count(mask: np.ndarray) -> int:
-    """How many of ``mask`` are true: ``mask.any()`` and ``mask.all()`` on a handful of
-    paths, without the Python wrapper numpy puts around its reductions (a walk asks a
-    dozen times a bar; this is a quarter of the cost)."""
+    """How many of ``mask`` are true. A walk asks a dozen times a bar, on a handful of
+    paths, whether any or all are: ``count_nonzero`` is one C call, about a third of the
+    time of ``mask.any()``, which numpy wraps in Python."""
     return np.count_nonzero(mask)
 
 
@@ -183,13 +183,15 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     open, and NAV gone at the open is gone), then to the low and the high (the high first
     when the bar closed below its open), then to the close, in straight lines. After a
     fill the path goes on from the fill's price with its new levels, so a price that keeps
-    going fills again; the breaker fires once per bar.
+    going fills again; the breaker fires once per bar. A product whose only level is
+    death (a perpetual, a token without a band) needs no walk: a path whose route reached
+    it dies, wherever it did.
     """
     if book.any_dead:
         paths = paths[~book.dead[paths]]
     if not paths.size:
         return
-    if levels.death == 0 and rules.stop is None:  # the only level is death: reaching it is dying
+    if levels.death == 0 and rules.stop is None:  # the only level is death
         book.die(t, paths, book.death)
         levels.drop(paths)
         return
