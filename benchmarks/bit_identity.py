@@ -21,7 +21,7 @@ import numpy as np
 from smartlev import scenarios as sc
 
 
-def _fingerprint(a: np.ndarray | None) -> str | None:
+def fingerprint(a: np.ndarray | None) -> str | None:
     if a is None:
         return None
     layout = "C" if a.flags.c_contiguous else "T"
@@ -62,13 +62,15 @@ def fingerprints() -> dict:
                 if paths > 1024:
                     ranges.update(middle=(10, paths - 3), second_block=(1024, paths))
                 for label, (a, b) in ranges.items():
-                    out[f"{key}/{label}"] = [_fingerprint(x) for x in m.bar_range(a, b)]
-                out[f"{key}/closes"] = _fingerprint(m.path_range(0, paths))
+                    out[f"{key}/{label}"] = [fingerprint(x) for x in m.bar_range(a, b)]
+                out[f"{key}/closes"] = fingerprint(m.path_range(0, paths))
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(fingerprints=fingerprints, doc: str = __doc__) -> None:
+    """``save FILE`` or ``check FILE`` the ``fingerprints()`` (also the engine's:
+    ``benchmarks/engine_identity.py``)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("action", choices=["save", "check"])
     ap.add_argument("file")
     args = ap.parse_args()
@@ -81,10 +83,11 @@ def main() -> None:
     with open(args.file) as f:
         before = json.load(f)
     differ = [k for k in before if before[k] != now.get(k)]
-    print(f"{len(before)} compared, {len(differ)} differ")
+    added = [k for k in now if k not in before]
+    print(f"{len(before)} compared, {len(differ)} differ, {len(added)} new")
     for k in differ[:20]:
         print(f"  {k}: {before[k]} -> {now.get(k)}")
-    raise SystemExit(1 if differ else 0)
+    raise SystemExit(1 if differ or added else 0)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Every result of the engine on a fixed catalogue, saved, then compared to the last bit,
-to show that a change to the engine keeps the numbers.
+"""Fingerprints of every result of the engine on a fixed catalogue, to check that a change
+to the engine keeps the numbers to the last bit.
 
     python benchmarks/engine_identity.py save before.npz   # with the code as it was
     python benchmarks/engine_identity.py check before.npz  # after the change
@@ -8,16 +8,17 @@ The catalogue is the one the tests hold against the per-path loop (every registe
 product's examples, and Smart Leverage with every registered policy's examples, long and
 short), each simulated with both triggers on five markets: daily and hourly GBM, jump
 diffusion (gaps at the opens), a crash, and closes only. NAV, leverage and reason
-histories, final values, events, costs and statistics are kept: about 3,500 arrays.
+histories, final values, events, costs and statistics are hashed as
+``benchmarks/bit_identity.py`` hashes generated prices: about 3,500 arrays.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
+from bit_identity import fingerprint, main
 
 import smartlev as sl
 
@@ -30,7 +31,7 @@ FIELDS = (
 )  # fmt: skip
 
 
-def results() -> dict[str, np.ndarray]:
+def fingerprints() -> dict[str, str]:
     sc = sl.scenarios
     markets = {
         "daily": sc.gbm(sigma=0.9, days=200, steps_per_day=1, paths=300, seed=4),
@@ -47,31 +48,11 @@ def results() -> dict[str, np.ndarray]:
                 for field in FIELDS:
                     value = getattr(r, field, None)
                     if value is not None:
-                        out[f"{i} {product.name}|{label}|{triggers}|{field}"] = np.asarray(value)
+                        out[f"{i} {product.name}|{label}|{triggers}|{field}"] = fingerprint(
+                            np.asarray(value)
+                        )
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("action", choices=["save", "check"])
-    ap.add_argument("file")
-    args = ap.parse_args()
-    now = results()
-    if args.action == "save":
-        np.savez_compressed(args.file, **now)
-        print(f"{len(now)} arrays saved to {args.file}")
-        return
-    before = np.load(args.file)
-    differ = [
-        k for k, v in now.items()
-        if k not in before or not np.array_equal(v, before[k], equal_nan=v.dtype.kind == "f")
-    ]  # fmt: skip
-    missing = [k for k in before.files if k not in now]
-    for k in differ[:20]:
-        print("differs:", k)
-    print(f"{len(now)} compared, {len(differ)} differ, {len(missing)} missing")
-    sys.exit(1 if differ or missing else 0)
-
-
 if __name__ == "__main__":
-    main()
+    main(fingerprints, __doc__)
