@@ -20,9 +20,9 @@ import json
 from collections.abc import Callable, Mapping
 
 import altair as alt
-from altair.utils.schemapi import debug_mode
 
 from ._data import _csv_and_parse, _inline
+from ._style import _fast
 from .colors import PRODUCT_COLORS
 
 _PLACEHOLDER = {"x": [0.0]}  # data of the layout's dict, replaced by the real data
@@ -72,12 +72,12 @@ def _dataset_name(values: object) -> str:
 def _layout_spec(layout: Callable, args: tuple, state: tuple) -> tuple[dict, str]:
     """The dict of a layout (with placeholder data and title) and the name of its
     placeholder data set; ``state`` (the active Altair theme and the product colours,
-    which a lesson may change) is part of the cache key."""
-    with debug_mode(False):
-        chart = layout(*args)
-        chart.data = _inline(_PLACEHOLDER)
-        chart.title = alt.TitleParams(text="")
-        spec = chart.to_dict(validate=False)
+    which a lesson may change) is part of the cache key. Called inside a builder's
+    ``spec``, without Altair's validation of every object (:func:`_builder`)."""
+    chart = layout(*args)
+    chart.data = _inline(_PLACEHOLDER)
+    chart.title = alt.TitleParams(text="")
+    spec = chart.to_dict(validate=False)
     placeholder = spec["data"]["name"]
     return spec, placeholder
 
@@ -96,20 +96,18 @@ def _builder(fn: Callable[..., _Figure]) -> Callable[..., alt.LayerChart]:
 
     The builder returns the Altair chart; ``builder.spec(...)`` (same arguments) returns
     the same chart as a Vega-Lite dict, several times faster: for widgets that redraw
-    (:func:`smartlev.teach._dashboard.show_chart` takes either). Both skip Altair's
-    validation of every intermediate object (its "debug mode", which costs more than
-    everything else a builder does); the finished chart is still validated when it is
-    displayed (``to_dict()``), and the tests validate every builder's output.
+    (:func:`smartlev.teach._dashboard.show_chart` takes either). Both are :func:`_fast`:
+    no validation of every intermediate object.
     """
 
+    @_fast
     @functools.wraps(fn)
     def builder(*args, **kwargs) -> alt.LayerChart:
-        with debug_mode(False):
-            return fn(*args, **kwargs).chart()
+        return fn(*args, **kwargs).chart()
 
+    @_fast
     def spec(*args, **kwargs) -> dict:
-        with debug_mode(False):
-            return fn(*args, **kwargs).spec()
+        return fn(*args, **kwargs).spec()
 
     spec.__doc__ = f"The chart of :func:`{fn.__name__}` as a Vega-Lite dict (``to_dict()``)."
     spec.__name__ = spec.__qualname__ = f"{fn.__name__}.spec"
