@@ -317,6 +317,18 @@ class _Grid(NamedTuple):
     start_price: float
     bars: bool
 
+    def market(self, block_fn: Callable, bar_block_fn: Callable, name: str) -> Market:
+        """The lazy market of these paths and steps (with bars when asked)."""
+        return Market.lazy(
+            block_fn,
+            paths=self.paths,
+            steps=self.steps,
+            steps_per_day=self.steps_per_day,
+            name=name,
+            block_size=BLOCK_SIZE,
+            bar_block_fn=bar_block_fn if self.bars else None,
+        )
+
 
 def _grid(days, steps_per_day, paths, seed, start_price, bars) -> _Grid:
     """Check the arguments every random scenario shares (a clear error otherwise)."""
@@ -341,15 +353,7 @@ def _lazy(model: Model, grid: _Grid, name: str) -> Market:
         close = _prices(log_r, grid.start_price)
         return (close, *_bar_arrays(close, log_r, var, gap, grid.seed, block))
 
-    return Market.lazy(
-        block_fn,
-        paths=grid.paths,
-        steps=grid.steps,
-        steps_per_day=grid.steps_per_day,
-        name=name,
-        block_size=BLOCK_SIZE,
-        bar_block_fn=bar_block_fn if grid.bars else None,
-    )
+    return grid.market(block_fn, bar_block_fn, name)
 
 
 def _check_bars_flag(bars: object) -> bool:
@@ -1112,8 +1116,8 @@ def bridge(
     >>> bool(m.prices[:, 15].std() > 1)
     True
     """
-    steps, spd, dt = _clock(days, steps_per_day)
-    n, s, p0 = _common(paths, seed, start_price)
+    grid = _grid(days, steps_per_day, paths, seed, start_price, bars)
+    steps, dt, s, p0 = grid.steps, grid.dt, grid.seed, grid.start_price
     end = check_real("end_price", end_price, low=0.0, low_open=True)
     sigma = _sigma("sigma", sigma)
     scale = sigma * math.sqrt(dt)
@@ -1136,15 +1140,7 @@ def bridge(
         return (close, *_bar_arrays(close, log_r, scale * scale, None, s, block))
 
     label = _name(name, f"bridge({p0:g} -> {end:g}, sigma={sigma:g})")
-    return Market.lazy(
-        block_fn,
-        paths=n,
-        steps=steps,
-        steps_per_day=spd,
-        name=label,
-        block_size=BLOCK_SIZE,
-        bar_block_fn=bar_block_fn if _check_bars_flag(bars) else None,
-    )
+    return grid.market(block_fn, bar_block_fn, label)
 
 
 def shuffle(
