@@ -44,6 +44,8 @@ class Levels:
         # levels at multiples of q: leverage levels, zero NAV (not a margin product's)
         self.multiples = len(self.kinds) > 1 or not book.margin
         self.empty = rules.stop is None  # no path has a level (spot: zero NAV is at price 0)
+        # no level but death (a perpetual, a token without a band): reaching it is dying
+        self.only_death = len(self.kinds) == 1 and rules.stop is None
         if self.static:
             factor, falls = self._factors(slice(None))
             self.near_factor, self.near_kind = self._nearest(factor[:, 0], falls[:, 0])
@@ -191,7 +193,7 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         paths = paths[~book.dead[paths]]
     if not paths.size:
         return
-    if levels.death == 0 and rules.stop is None:  # the only level is death
+    if levels.only_death:  # no walk: wherever the route reached it, the path dies
         book.die(t, paths, book.death)
         levels.drop(paths)
         return
