@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from .market import Market
 
 _CHUNK = 16_384  # paths per chunk at most, without history
@@ -47,25 +49,40 @@ def chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
     array operations release the GIL, so the two overlap on two cores), when two chunks
     and a generator block's working arrays fit in ``_AHEAD_BYTES``; otherwise, and for
     prices held in memory, one chunk at a time. The numbers are the same either way.
+
+    Fresh memory is slow to fault in, so a generated market in several chunks is
+    written into time-major arrays lent to it and used again: two sets in turn with the
+    thread (chunk ``k``'s arrays receive chunk ``k + 2`` once the caller has asked for
+    chunk ``k + 1``), one set without. The caller must not keep a chunk's arrays.
     """
     paths = market.paths
+    lend = market.is_lazy and len(starts) > 1
+    ahead = lend and ahead_fits(market, chunk)
+    sets: list = [None, None]  # the arrays lent to the market
 
     def load(start: int) -> tuple:
-        return market.bar_range(start, min(start + chunk, paths))
+        stop = min(start + chunk, paths)
+        if not lend:
+            return market.bar_range(start, stop)
+        k = start // chunk % 2 if ahead else 0
+        if sets[k] is None:
+            count = 4 if market.has_bars else 1
+            sets[k] = [np.empty((market.steps + 1, chunk)).T for _ in range(count)]
+        return market.bar_range(start, stop, out=[a[: stop - start] for a in sets[k]])
 
-    if not (market.is_lazy and len(starts) > 1 and ahead_fits(market, chunk)):
+    if not ahead:
         for start in starts:
             yield load(start)
         return
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartlev-chunks")
     try:
-        ahead = pool.submit(load, starts[0])
+        ahead_job = pool.submit(load, starts[0])
         for after in [*starts[1:], None]:
-            bars = ahead.result()
+            bars = ahead_job.result()
             # the next chunk is started; the finished future (which keeps its result) goes
-            ahead = None if after is None else pool.submit(load, after)
+            ahead_job = None if after is None else pool.submit(load, after)
             yield bars
-            del bars  # simulated: freed before the chunk after next is started
+            del bars  # simulated: its arrays may receive the chunk after next
     finally:  # also on an error or an interrupt: a chunk being made is finished, then freed
         pool.shutdown(cancel_futures=True)
 

@@ -6,6 +6,7 @@ calendar time of each close.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -118,6 +119,7 @@ class Market:
         self.name = name
         self._block_fn = _block_fn
         self._bar_block_fn = _bar_block_fn
+        self._fills = (_takes_out(_block_fn), _takes_out(_bar_block_fn))
         self._block_size = _block_size
         self._open = self._high = self._low = None
         if _block_fn is None:
@@ -205,6 +207,11 @@ class Market:
         ``bar_block_fn(block_index, n)``, when given, returns the same paths as a tuple
         ``(close, open, high, low)`` of such arrays, with the same closes as ``block_fn``
         (which stays the cheap way to get closes alone).
+
+        Either may take a keyword ``out``: an array ``(n, steps + 1)`` (``block_fn``) or a
+        tuple of four (``bar_block_fn``), in either layout, that it fills and returns.
+        A run in chunks then has each block written into the chunk's memory, with no
+        copy.
         """
         return cls(
             steps_per_day=steps_per_day,
@@ -347,73 +354,89 @@ class Market:
                 f"path range must satisfy 0 <= start < stop <= {self.paths}, got {start}, {stop}"
             )
 
-    def _assemble(self, start: int, stop: int, fn: Callable) -> list[np.ndarray]:
+    def _assemble(
+        self, start: int, stop: int, fn: Callable, fills: bool, out: list | None
+    ) -> list[np.ndarray]:
         """Paths ``start..stop-1`` of a lazy market, from its generator blocks.
 
-        ``fn(block, n)`` returns a tuple of arrays for the first ``n`` paths of a block;
-        the result is the list of those arrays over the range, time-major when the blocks
-        are. One array a block (closes) is copied into the result as each block comes:
-        one block beside the result at a time. Several (closes, opens, highs, lows) are
-        stacked one array after the other once every block is made, each block's part
-        freed once copied: with two blocks, at most about 1.4 times the result is held,
-        against 1.9 when each block is copied in as it comes.
+        ``fn(block, n)`` returns a tuple of arrays for the first ``n`` paths of a block
+        (closes; or closes, opens, highs and lows). The result is the list of those
+        arrays over the range, written into ``out`` when given (arrays of the range's
+        shape). Otherwise a range in one block is the block's arrays, and a range over
+        several blocks is new arrays in the layout of the first block's. A generator
+        that takes ``out`` (:meth:`lazy`) writes each block whose paths are all in the
+        range straight into its rows of the result (``fills``); other blocks are copied
+        in as they come. One block's arrays at most are held beside the result.
         """
         bs = self._block_size
+        first, last = start // bs, (stop - 1) // bs
+
+        def rows(b: int) -> tuple[int, int]:  # generated paths of block b; the first kept
+            lo = b * bs
+            return min((b + 1) * bs, self.paths, stop) - lo, max(start - lo, 0)
 
         def block(b: int) -> list[np.ndarray]:  # the paths of generator block b in the range
-            lo, hi = b * bs, min((b + 1) * bs, self.paths)
-            need = min(hi, stop) - lo
-            return [np.asarray(a, dtype=float)[max(start - lo, 0) : need] for a in fn(b, need)]
+            need, skip = rows(b)
+            return [np.asarray(a, dtype=float)[skip:need] for a in fn(b, need)]
 
-        first, last = start // bs, (stop - 1) // bs
-        parts = block(first)
-        if last == first:
-            return parts
-        if len(parts) > 1:  # every block, then the arrays one after the other
-            blocks = [parts, *(block(b) for b in range(first + 1, last + 1))]
-            return [_stack([b.pop(0) for b in blocks]) for _ in range(len(parts))]
-        (part,) = parts
-        if part.strides[0] == part.itemsize:  # time-major blocks stay time-major
-            out = np.empty((part.shape[1], stop - start)).T
-        else:
-            out = np.empty((stop - start, part.shape[1]))
+        parts = None
+        if out is None:
+            parts = block(first)
+            if last == first:
+                return parts
+            tm = parts[0].strides[0] == parts[0].itemsize  # time-major stays time-major
+            n, cols = stop - start, parts[0].shape[1]
+            out = [np.empty((cols, n)).T if tm else np.empty((n, cols)) for _ in parts]
         row = 0
         for b in range(first, last + 1):
-            if b > first:
-                (part,) = block(b)
-            out[row : row + part.shape[0]] = part
-            row += part.shape[0]
-            del part
-        return [out]
+            need, skip = rows(b)
+            views = [a[row : row + need - skip] for a in out]
+            if parts is None and skip == 0 and fills:
+                fn(b, need, out=views)
+            else:
+                for view, part in zip(views, parts if parts is not None else block(b),
+                                      strict=True):  # fmt: skip
+                    view[...] = part
+            parts = None  # freed before the next block is made
+            row += need - skip
+        return out
 
     def _keeps(self, start: int, stop: int) -> bool:
         """True when a read of paths ``start..stop-1`` of a lazy market is kept: all the
         paths, and at most :data:`KEEP_PRICES` prices per array."""
         return start == 0 and stop == self.paths and self.paths * (self.steps + 1) <= KEEP_PRICES
 
-    def path_range(self, start: int, stop: int) -> np.ndarray:
+    def path_range(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Closes of paths ``start`` to ``stop - 1``, shape ``(stop - start, steps + 1)``.
 
         A lazy market generates them; it keeps them when they are all its paths and it is
-        small (see :data:`KEEP_PRICES`).
+        small (see :data:`KEEP_PRICES`). ``out``, an array of that shape (in either
+        layout), receives them instead of a new array: a run in chunks reuses its memory.
         """
         self._check_range(start, stop)
+        lent = None if out is None else [out]
         if self._prices is not None:
-            return self._prices[start:stop]
-        (out,) = self._assemble(start, stop, lambda b, n: (self._block_fn(b, n),))
-        out = check_prices(out, name=f"{self.name} generated prices")
-        if self._keeps(start, stop):
-            self._prices = out
-        return out
+            return _into(lent, [self._prices[start:stop]])[0]
+        gen = self._block_fn
 
-    def bar_range(self, start: int, stop: int) -> Bars:
+        def closes(b: int, n: int, out: list | None = None) -> tuple:
+            return (gen(b, n) if out is None else gen(b, n, out=out[0]),)
+
+        (close,) = self._assemble(start, stop, closes, self._fills[0], lent)
+        check_prices(close, name=f"{self.name} generated prices")
+        if out is None and self._keeps(start, stop):  # (not memory lent by the caller)
+            self._prices = close
+        return close
+
+    def bar_range(self, start: int, stop: int, out: tuple | None = None) -> Bars:
         """Bars of paths ``start`` to ``stop - 1``: ``(close, open, high, low)``.
 
         Each is an array ``(stop - start, steps + 1)`` laid out as :meth:`path_range`
         lays out closes (possibly a time-major view); ``open``, ``high`` and ``low``
         are None when the market has closes only. A lazy market generates them block
         by block, as it does closes, and keeps them when they are all its paths and it
-        is small (see :data:`KEEP_PRICES`).
+        is small (see :data:`KEEP_PRICES`). ``out`` receives them instead of new
+        arrays: four arrays of that shape, or one (the closes) for a market of closes.
 
         Examples
         --------
@@ -428,13 +451,17 @@ class Market:
         self._check_range(start, stop)
         if self._open is not None:
             sl = slice(start, stop)
-            return self._prices[sl], self._open[sl], self._high[sl], self._low[sl]
+            bars = [self._prices[sl], self._open[sl], self._high[sl], self._low[sl]]
+            return tuple(_into(out, bars))
         if self._bar_block_fn is None:
-            return self.path_range(start, stop), None, None, None
-        close, o, h, lo = self._assemble(start, stop, self._bar_block_fn)
+            close = self.path_range(start, stop, None if out is None else out[0])
+            return close, None, None, None
+        close, o, h, lo = self._assemble(
+            start, stop, self._bar_block_fn, self._fills[1], None if out is None else list(out)
+        )
         # the generators build open, high and low from the closes: checking those is enough
         check_prices(close, name=f"{self.name} generated prices")
-        if self._keeps(start, stop):
+        if out is None and self._keeps(start, stop):  # (not memory lent by the caller)
             self._prices, self._open, self._high, self._low = close, o, h, lo
         return close, o, h, lo
 
@@ -467,8 +494,18 @@ class Market:
         )
 
 
-def _stack(parts: list[np.ndarray]) -> np.ndarray:
-    """Paths of several blocks, one after the other, in the layout of the first."""
-    if parts[0].strides[0] == parts[0].itemsize:  # time-major stays time-major
-        return np.concatenate([p.T for p in parts], axis=1).T
-    return np.concatenate(parts)
+def _takes_out(fn: Callable | None) -> bool:
+    """Whether a generator function takes the keyword ``out``."""
+    try:
+        return fn is not None and "out" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # a callable without a signature
+        return False
+
+
+def _into(out: object, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """``arrays``, or copied into ``out`` when given."""
+    if out is None:
+        return arrays
+    for o, a in zip(out, arrays, strict=True):
+        o[...] = a
+    return list(out)

@@ -161,6 +161,7 @@ _TIME_MAJOR_MIN = 64  # paths from which prices are stored time-major
 # the next chunk beside a simulation seldom waits for the GIL). Every value gets the same
 # operations in the same order as on the whole array: the numbers do not depend on it.
 _STRIP = 131_072
+_ROW_SUM_MIN = 512  # paths from which a strip's running sum is taken row by row
 
 
 def _new(n: int, columns: int, time_major: bool) -> np.ndarray:
@@ -175,16 +176,26 @@ def _strips(n: int, steps: int) -> Iterator[tuple[int, int]]:
         yield j, min(w, steps - j)
 
 
-def _exp_rows(x: np.ndarray, scale: float, time_major: bool, running_sum: bool) -> np.ndarray:
+def _exp_rows(
+    x: np.ndarray,
+    scale: float,
+    time_major: bool,
+    running_sum: bool,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``(n, steps + 1)`` from ``x`` ``(n, steps)``: ``scale`` in column 0, then
     ``exp(x) * scale``, or with ``running_sum`` ``exp(x_1 + ... + x_t) * scale``.
 
     The running sum adds a path's values one by one in order, as ``np.cumsum`` does.
-    Time-major output is built a strip of steps at a time, in place.
+    Time-major output is built a strip of steps at a time, in place. Given ``out``, the
+    result is written there, in its layout (``time_major`` is then ``out``'s).
     """
     n, steps = x.shape
+    if out is not None:
+        time_major = _is_time_major(out)
     if not time_major:
-        out = np.empty((n, steps + 1))
+        if out is None:
+            out = np.empty((n, steps + 1))
         out[:, 0] = 0.0
         if running_sum:
             np.cumsum(x, axis=1, out=out[:, 1:])
@@ -194,33 +205,58 @@ def _exp_rows(x: np.ndarray, scale: float, time_major: bool, running_sum: bool) 
         if scale != 1.0:
             out *= scale
         return out
-    rows = np.empty((steps + 1, n))  # row t: step t of every path
+    rows = np.empty((steps + 1, n)) if out is None else out.T  # row t: step t of every path
     rows[0] = scale  # exp(0) * scale
+    work = _work(rows, n, steps)
     total = None  # running sum up to the strip
     for j, w in _strips(n, steps):
-        t = rows[j + 1 : j + w + 1]
+        t = rows[j + 1 : j + w + 1] if work is None else work[:w]
         np.copyto(t, x[:, j : j + w].T)
         if running_sum:
             if total is not None:
                 np.add(total, t[0], out=t[0])
-            np.cumsum(t, axis=0, out=t)
+            if n < _ROW_SUM_MIN:
+                np.cumsum(t, axis=0, out=t)
+            else:  # row by row, as np.cumsum adds, in half its time on rows this long
+                for i in range(1, w):
+                    np.add(t[i - 1], t[i], out=t[i])
             total = t[w - 1].copy()
         np.exp(t, out=t)
         if scale != 1.0:
             t *= scale
+        if work is not None:
+            np.copyto(rows[j + 1 : j + w + 1], t)
     return rows.T
 
 
-def _prices(log_returns: np.ndarray, start_price: float) -> np.ndarray:
+def _work(rows: np.ndarray, n: int, steps: int) -> np.ndarray | None:
+    """A strip's working memory when ``rows`` (time-major) are not contiguous, else None.
+
+    Rows lent by a run in chunks (:meth:`Market.path_range` with ``out``) lie apart;
+    numpy's operations on rows apart take nearly twice as long as on contiguous ones, so
+    a strip is worked out contiguous, then copied in once.
+    """
+    return None if rows.flags.c_contiguous else np.empty((min(max(1, _STRIP // n), steps), n))
+
+
+def _prices(
+    log_returns: np.ndarray, start_price: float, out: np.ndarray | None = None
+) -> np.ndarray:
     """Prices ``(n, steps + 1)`` from log returns ``(n, steps)``; column 0 is exact.
 
     Many paths (``_TIME_MAJOR_MIN`` or more) are stored time-major (each step's prices
     side by side), the order in which the engine reads them, so that it needs no
     transposed copy. A path's log price is the running sum of its log returns, added in
-    order as ``np.cumsum`` adds them, whatever the layout.
+    order as ``np.cumsum`` adds them, whatever the layout (also that of ``out``, which
+    receives them when given).
     """
     n = log_returns.shape[0]
-    return _exp_rows(log_returns, start_price, n >= _TIME_MAJOR_MIN, running_sum=True)
+    return _exp_rows(log_returns, start_price, n >= _TIME_MAJOR_MIN, True, out)
+
+
+def _is_time_major(a: np.ndarray) -> bool:
+    """Whether ``(paths, steps)`` array ``a`` keeps each step's prices side by side."""
+    return a.shape[0] > 1 and a.strides[0] == a.itemsize
 
 
 def _exp_extend(rows: np.ndarray, time_major: bool) -> np.ndarray:
@@ -236,6 +272,7 @@ def _bar_arrays(
     gap: np.ndarray | None,
     seed: int,
     block: int,
+    out: tuple | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Open, high and low of the bars ending at ``close`` (the module docstring's model).
 
@@ -243,7 +280,8 @@ def _bar_arrays(
     ``var``: variance of the diffusion inside each step (a number or an ``(n, steps)``
     array);
     ``gap``: log jump at each bar's open (``(n, steps)``, ``(steps,)`` or None). The
-    arrays come out in the layout of ``close``, column 0 equal to the start price.
+    arrays come out in the layout of ``close`` (in ``out``, three arrays of that layout,
+    when given), column 0 equal to the start price.
 
     With ``a`` the log open and ``b`` the log close (both on the previous close), the
     extremes are ``(a + b +- sqrt((b - a)^2 + 2 var E))/2`` with ``E = -ln U`` a standard
@@ -261,30 +299,38 @@ def _bar_arrays(
         else:
             e *= var
             e *= 2.0
-    tm = not close.flags.c_contiguous
-    opens, high, low = (_new(n, steps + 1, tm) for _ in range(3))
+    tm = _is_time_major(close)
+    opens, high, low = out or (_new(n, steps + 1, tm) for _ in range(3))
     # row views: row t holds step t of every path (contiguous when time-major)
     c_t, o_t = close.T, opens.T
     o_t[0] = high[:, 0] = low[:, 0] = c_t[0]
     gap_t = None if gap is None else gap[:, None] if gap.ndim == 1 else gap.T
-    buf = np.empty((4, min(max(1, _STRIP // n), steps), n))
+    # rows apart (lent by a run in chunks) are read into, and a strip's bars worked out
+    # in, contiguous memory (see _work)
+    lent = not (c_t.flags.c_contiguous and o_t.flags.c_contiguous)
+    buf = np.empty((8 if lent else 4, min(max(1, _STRIP // n), steps), n))
     for j, w in _strips(n, steps):
         now = slice(j + 1, j + w + 1)  # the rows of the strip's bars
-        prev, cur = c_t[j : j + w], c_t[now]
+        prev, cur, o = c_t[j : j + w], c_t[now], o_t[now]
+        if lent:
+            np.copyto(buf[4, :w], prev)
+            np.copyto(buf[5, :w], cur)
+            prev, cur = buf[4, :w], buf[5, :w]
         b = buf[0, :w]
         np.copyto(b, log_r.T[j : j + w])
-        o = o_t[now]
         if gap_t is None:  # a = 0: the open is the previous close
-            d, ends = b, b
+            d, ends, opn = b, b, prev
             np.copyto(o, prev)
         else:
             g = gap_t[j : j + w]
             d = np.subtract(b, g, out=buf[1, :w])  # b - a
             ends = np.add(b, g, out=buf[2, :w])  # a + b
-            np.multiply(np.exp(g), prev, out=o)
+            opn = np.multiply(np.exp(g), prev, out=buf[6, :w] if lent else o)
+            if lent:
+                np.copyto(o, opn)
         d2 = np.multiply(d, d, out=buf[3, :w])
         for e, x, keep in ((e_high, high, np.maximum), (e_low, low, np.minimum)):
-            y = x.T[now]
+            y = buf[7, :w] if lent else x.T[now]
             np.copyto(y, e.T[j : j + w])  # 2 var E
             y += d2
             np.sqrt(y, out=y)  # sqrt((b - a)^2 - 2 s^2 ln U)
@@ -298,7 +344,9 @@ def _bar_arrays(
             # rounding (of exp, of sqrt next to a tiny draw) must not put the open or the
             # close outside its bar
             keep(y, cur, out=y)
-            keep(y, o, out=y)
+            keep(y, opn, out=y)
+            if lent:
+                np.copyto(x.T[now], y)
     return opens, high, low
 
 
@@ -345,13 +393,14 @@ def _lazy(model: Model, grid: _Grid, name: str) -> Market:
     diffusion inside each step and the log jumps at the opens (or None).
     """
 
-    def block_fn(block: int, n: int) -> np.ndarray:
-        return _prices(model(block, n)[0], grid.start_price)
+    def block_fn(block: int, n: int, out: np.ndarray | None = None) -> np.ndarray:
+        return _prices(model(block, n)[0], grid.start_price, out)
 
-    def bar_block_fn(block: int, n: int) -> tuple:
+    def bar_block_fn(block: int, n: int, out: tuple | None = None) -> tuple:
         log_r, var, gap = model(block, n)
-        close = _prices(log_r, grid.start_price)
-        return (close, *_bar_arrays(close, log_r, var, gap, grid.seed, block))
+        o = out or (None,) * 4
+        close = _prices(log_r, grid.start_price, o[0])
+        return (close, *_bar_arrays(close, log_r, var, gap, grid.seed, block, out and o[1:]))
 
     return grid.market(block_fn, bar_block_fn, name)
 
