@@ -116,15 +116,20 @@ def check_prices(prices: object, name: str = "prices") -> np.ndarray:
         raise ValueError(
             f"{name} needs at least one path of at least 2 points, got shape {arr.shape}"
         )
+    check_positive(arr, name)
+    if arr.flags.c_contiguous or arr.flags.f_contiguous:
+        return arr  # path-major or time-major, as given: the engine reads either
+    return np.ascontiguousarray(arr)
+
+
+def check_positive(arr: np.ndarray, name: str) -> None:
+    """Check that every price of a float array ``(paths, points)`` is finite and > 0."""
     if not (arr.min() > 0 and arr.max() < np.inf):  # (a NaN makes both NaN)
         p, t = np.argwhere(~np.isfinite(arr) | (arr <= 0))[0]
         raise ValueError(
             f"{name} must be finite and > 0, got {float(arr[p, t])!r} "
             f"at path {int(p)}, point {int(t)}"
         )
-    if arr.flags.c_contiguous or arr.flags.f_contiguous:
-        return arr  # path-major or time-major, as given: the engine reads either
-    return np.ascontiguousarray(arr)
 
 
 def _bar_array(name: str, value: object, shape: tuple[int, int]) -> np.ndarray:

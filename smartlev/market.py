@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ._validate import check_bars, check_int, check_prices, check_timestamps
+from ._validate import check_bars, check_int, check_positive, check_prices, check_timestamps
 
 __all__ = ["Market", "DAYS_PER_YEAR", "FUNDING_HOURS", "KEEP_PRICES"]
 
@@ -423,7 +423,7 @@ class Market:
             return (gen(b, n) if out is None else gen(b, n, out=out[0]),)
 
         (close,) = self._assemble(start, stop, closes, self._fills[0], lent)
-        check_prices(close, name=f"{self.name} generated prices")
+        check_positive(close, f"{self.name} generated prices")
         if out is None and self._keeps(start, stop):  # (not memory lent by the caller)
             self._prices = close
         return close
@@ -460,7 +460,7 @@ class Market:
             start, stop, self._bar_block_fn, self._fills[1], None if out is None else list(out)
         )
         # the generators build open, high and low from the closes: checking those is enough
-        check_prices(close, name=f"{self.name} generated prices")
+        check_positive(close, f"{self.name} generated prices")
         if out is None and self._keeps(start, stop):  # (not memory lent by the caller)
             self._prices, self._open, self._high, self._low = close, o, h, lo
         return close, o, h, lo
