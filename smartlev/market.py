@@ -391,14 +391,13 @@ class Market:
         for b in range(first, last + 1):
             need, skip = rows(b)
             views = [a[row : row + need - skip] for a in out]
-            if parts is None and skip == 0 and fills:
-                fn(b, need, out=views)
-            else:
-                for view, part in zip(views, parts if parts is not None else block(b),
-                                      strict=True):  # fmt: skip
-                    view[...] = part
-            parts = None  # freed before the next block is made
             row += need - skip
+            if parts is None and skip == 0 and fills:
+                fn(b, need, out=views)  # written in place
+                continue
+            for view, part in zip(views, parts or block(b), strict=True):
+                view[...] = part
+            parts = None  # freed before the next block is made
         return out
 
     def _keeps(self, start: int, stop: int) -> bool:
