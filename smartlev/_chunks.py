@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ._scratch import Scratch, lent
 from .market import Market
 
 _CHUNK = 16_384  # paths per chunk at most, without history
@@ -53,12 +54,15 @@ def chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
     Fresh memory is slow to fault in, so a generated market in several chunks is
     written into time-major arrays lent to it and used again: two sets in turn with the
     thread (chunk ``k``'s arrays receive chunk ``k + 2`` once the caller has asked for
-    chunk ``k + 1``), one set without. The caller must not keep a chunk's arrays.
+    chunk ``k + 1``), one set without. The caller must not keep a chunk's arrays. The
+    generator's random draws reuse their memory from block to block as well
+    (:func:`smartlev._scratch.lent`).
     """
     paths = market.paths
     lend = market.is_lazy and len(starts) > 1
     ahead = lend and ahead_fits(market, chunk)
     sets: list = [None, None]  # the arrays lent to the market
+    scratch = Scratch()  # and the generator's random draws, from block to block
 
     def load(start: int) -> tuple:
         stop = min(start + chunk, paths)
@@ -68,7 +72,8 @@ def chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
         if sets[k] is None:
             count = 4 if market.has_bars else 1
             sets[k] = [np.empty((market.steps + 1, chunk)).T for _ in range(count)]
-        return market.bar_range(start, stop, out=[a[: stop - start] for a in sets[k]])
+        with lent(scratch):
+            return market.bar_range(start, stop, out=[a[: stop - start] for a in sets[k]])
 
     if not ahead:
         for start in starts:

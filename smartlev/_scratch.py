@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
+
+# the scratch lent to the generators while a run in chunks makes its prices
+_LENT: ContextVar[Scratch | None] = ContextVar("smartlev_lent_scratch", default=None)
 
 
 class Scratch:
@@ -30,3 +37,22 @@ class Scratch:
         if buf is None or buf.size < size:
             buf = self._bufs[name] = np.empty(size)
         return buf[:size].reshape(shape, order=order)
+
+
+@contextmanager
+def lent(scratch: Scratch) -> Iterator[None]:
+    """Lend ``scratch`` to :func:`draws` in this thread while the block runs."""
+    token = _LENT.set(scratch)
+    try:
+        yield
+    finally:
+        _LENT.reset(token)
+
+
+def draws(name: str, shape: tuple[int, int]) -> np.ndarray:
+    """A C-ordered array to draw random numbers into: from the scratch lent by a run in
+    chunks (:func:`lent`), so that each generator block reuses the last one's memory
+    instead of faulting in fresh memory, else a new array. Its contents are undefined,
+    and it must not outlive the generator block that asked for it."""
+    scratch = _LENT.get()
+    return np.empty(shape) if scratch is None else scratch.get(name, shape)

@@ -68,6 +68,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._scratch import draws
 from ._validate import check_choice, check_int, check_real
 from .market import DAYS_PER_YEAR, Market
 
@@ -114,8 +115,12 @@ def _rng(seed: int, stream: int, block: int) -> np.random.Generator:
 
 
 def _normals(seed: int, block: int, n: int, steps: int) -> np.ndarray:
-    """Standard normal shocks ``(n, steps)`` of the shared stream (row-major fill)."""
-    return _rng(seed, _NORMAL, block).standard_normal((n, steps))
+    """Standard normal shocks ``(n, steps)`` of the shared stream (row-major fill).
+
+    In a run in chunks they are drawn into memory reused from block to block: a model
+    may return them (changed in place) but nothing may keep them past its block.
+    """
+    return _rng(seed, _NORMAL, block).standard_normal(out=draws("normals", (n, steps)))
 
 
 def _clock(days: object, steps_per_day: object) -> tuple[int, int, float]:
@@ -291,8 +296,10 @@ def _bar_arrays(
     written in place once.
     """
     n, steps = log_r.shape
-    e_high = _rng(seed, _BAR_HIGH, block).standard_exponential((n, steps))  # E = -ln U
-    e_low = _rng(seed, _BAR_LOW, block).standard_exponential((n, steps))
+    e_high, e_low = (  # E = -ln U
+        _rng(seed, stream, block).standard_exponential(out=draws(name, (n, steps)))
+        for stream, name in ((_BAR_HIGH, "e_high"), (_BAR_LOW, "e_low"))
+    )
     for e in (e_high, e_low):  # 2 var E (times 2 after var: the same number, 2 is exact)
         if np.isscalar(var):
             e *= 2.0 * var

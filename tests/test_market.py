@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import smartlev as sl
-from smartlev import scenarios
+from smartlev import _scratch, scenarios
 from smartlev.market import Market
 
 CLOSE = [100.0, 110.0, 99.0, 100.0]
@@ -124,23 +124,29 @@ def test_lazy_bar_range_is_the_same_in_chunks_and_whole():
         lambda: scenarios.gbm(days=3, steps_per_day=24, paths=1100, seed=2, bars=False),
         lambda: scenarios.jump_diffusion(days=3, paths=1100, seed=2, jump_intensity=50.0),
         lambda: scenarios.garch(days=3, steps_per_day=24, paths=1100, seed=2),
+        lambda: scenarios.garch(days=3, paths=1100, seed=2, dist="normal"),
+        lambda: scenarios.sideways(days=3, steps_per_day=24, paths=1100, seed=2),
+        lambda: scenarios.crash(days=4, at_day=2, over_steps=2, paths=1100, seed=2),
         lambda: scenarios.bridge(end_price=120.0, days=3, paths=1100, seed=2),
         lambda: scenarios.sawtooth(paths=1100),
         lambda: Market.from_prices(np.full((1100, 5), 100.0), high=np.full((1100, 5), 101.0)),
     ],
 )
 def test_bars_written_into_lent_memory_are_the_bars_read_whole(make):
-    # a run in chunks lends time-major rows wider than the chunk (and reuses them): every
-    # generator, writing a block straight in or copied in, gives the numbers of a whole read
+    # a run in chunks lends time-major rows wider than the chunk (and reuses them), and
+    # memory for the random draws: every generator, writing a block straight in or copied
+    # in, gives the numbers of a whole read
     m = make()
     whole = make().bar_range(0, 1100)
     count = 4 if m.has_bars else 1
+    scratch = _scratch.Scratch()  # reused by every read below
     for start, stop, time_major in ((0, 1100, True), (1000, 1100, True), (700, 1100, False)):
         shape = (1500, m.steps + 1)  # wider than the range; path-major too
         lent = [np.full(shape[::-1], np.nan).T if time_major else np.full(shape, np.nan)
                 for _ in range(count)]  # fmt: skip
         out = [a[: stop - start] for a in lent]
-        got = m.bar_range(start, stop, out=out)
+        with _scratch.lent(scratch):
+            got = m.bar_range(start, stop, out=out)
         for w, g, o in zip(whole, got, out, strict=False):
             assert np.shares_memory(g, o) and np.array_equal(w[start:stop], g)
         assert np.isnan(lent[-1][stop - start :]).all()  # nothing written past the range
