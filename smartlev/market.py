@@ -365,8 +365,9 @@ class Market:
         shape). Otherwise a range in one block is the block's arrays, and a range over
         several blocks is new arrays in the layout of the first block's. A generator
         that takes ``out`` (:meth:`lazy`) writes each block whose paths are all in the
-        range straight into its rows of the result (``fills``); other blocks are copied
-        in as they come. One block's arrays at most are held beside the result.
+        range straight into its rows of the result (``fills``; what it returns elsewhere
+        is copied in); other blocks are copied in as they come. One block's arrays at
+        most are held beside the result.
         """
         bs = self._block_size
         first, last = start // bs, (stop - 1) // bs
@@ -392,11 +393,11 @@ class Market:
             need, skip = rows(b)
             views = [a[row : row + need - skip] for a in out]
             row += need - skip
-            if parts is None and skip == 0 and fills:
-                fn(b, need, out=views)  # written in place
-                continue
-            for view, part in zip(views, parts or block(b), strict=True):
-                view[...] = part
+            if parts is None:
+                parts = fn(b, need, out=views) if fills and skip == 0 else block(b)
+            for view, part in zip(views, parts, strict=True):
+                if not np.may_share_memory(view, part):  # (a block written in place is not)
+                    view[...] = part
             parts = None  # freed before the next block is made
         return out
 

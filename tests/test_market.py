@@ -155,6 +155,19 @@ def test_bars_written_into_lent_memory_are_the_bars_read_whole(make):
     assert np.array_equal(closes, whole[0][5:1030])
 
 
+def test_a_generator_that_takes_out_but_returns_new_arrays_is_copied_in():
+    def block(b, n, out=None):  # takes out, but leaves it alone
+        return np.full((n, 4), 100.0 + b)
+
+    m = Market.lazy(block, paths=2500, steps=3, steps_per_day=1, name="own arrays")
+    lent = np.zeros((4, 2500)).T  # time-major, as a run in chunks lends it
+    got = m.path_range(0, 2500, out=lent)
+    assert np.shares_memory(got, lent)
+    assert_array_equal(lent[:, 0], np.repeat([100.0, 101.0, 102.0], [1024, 1024, 452]))
+    r = sl.simulate(sl.Spot(), m, history=False, chunk_paths=1024, progress=False)
+    assert_array_equal(r.final_nav, np.ones(2500))
+
+
 class _Counting:
     """A generator that counts its calls."""
 
