@@ -312,8 +312,8 @@ def _bar_arrays(
     c_t, o_t = close.T, opens.T
     o_t[0] = high[:, 0] = low[:, 0] = c_t[0]
     gap_t = None if gap is None else gap[:, None] if gap.ndim == 1 else gap.T
-    # rows apart (lent by a run in chunks) are read into, and a strip's bars worked out
-    # in, contiguous memory (see _work)
+    # rows that are not contiguous (lent by a run in chunks, or paths stored one per row)
+    # are read into, and a strip's bars worked out in, contiguous memory (see _work)
     lent = not (c_t.flags.c_contiguous and o_t.flags.c_contiguous)
     buf = np.empty((8 if lent else 4, min(max(1, _STRIP // n), steps), n))
     for j, w in _strips(n, steps):
