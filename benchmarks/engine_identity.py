@@ -1,8 +1,8 @@
 """Fingerprints of every result of the engine on a fixed catalogue, to check that a change
 to the engine keeps the numbers to the last bit.
 
-    python benchmarks/engine_identity.py save before.npz   # with the code as it was
-    python benchmarks/engine_identity.py check before.npz  # after the change
+    python benchmarks/engine_identity.py save before.json   # with the code as it was
+    python benchmarks/engine_identity.py check before.json  # after the change
 
 The catalogue is the one the tests hold against the per-path loop (every registered
 product's examples, and Smart Leverage with every registered policy's examples, long and

@@ -32,7 +32,7 @@ def default_chunk(paths: int, steps: int, history: bool, market: Market) -> int:
         return paths
     cap = _CHUNK
     if market.is_lazy:
-        per_path = max(steps, 1) * (4 if market.has_bars else 1)
+        per_path = max(steps, 1) * _arrays(market)
         cap = max(64, min(cap, 2**26 // per_path))
     n = -(-paths // cap)
     chunk = -(-paths // n)
@@ -70,8 +70,7 @@ def chunk_bars(market: Market, starts: range, chunk: int) -> Iterator[tuple]:
             return market.bar_range(start, stop)
         k = start // chunk % 2 if ahead else 0
         if sets[k] is None:
-            count = 4 if market.has_bars else 1
-            sets[k] = [np.empty((market.steps + 1, chunk)).T for _ in range(count)]
+            sets[k] = [np.empty((market.steps + 1, chunk)).T for _ in range(_arrays(market))]
         with lent(scratch):
             return market.bar_range(start, stop, out=[a[: stop - start] for a in sets[k]])
 
@@ -96,6 +95,10 @@ def ahead_fits(market: Market, chunk: int) -> bool:
     """Whether two chunks of prices and the working arrays of one generator block (about
     three arrays of prices of the block's size: the draws) fit in ``_AHEAD_BYTES``."""
     row = (market.steps + 1) * 8  # bytes of one path's prices
-    arrays = 4 if market.has_bars else 1
     block = min(market.block_size, chunk)
-    return 2 * chunk * arrays * row + 3 * block * row <= _AHEAD_BYTES
+    return 2 * chunk * _arrays(market) * row + 3 * block * row <= _AHEAD_BYTES
+
+
+def _arrays(market: Market) -> int:
+    """Arrays of prices a chunk holds: closes, opens, highs and lows, or closes only."""
+    return 4 if market.has_bars else 1

@@ -395,9 +395,7 @@ class Market:
             row += need - skip
             if parts is None:
                 parts = fn(b, need, out=views) if fills and skip == 0 else block(b)
-            for view, part in zip(views, parts, strict=True):
-                if not np.may_share_memory(view, part):  # (a block written in place is not)
-                    view[...] = part
+            _into(views, parts)  # (a block written in place is not copied)
             parts = None  # freed before the next block is made
         return out
 
@@ -503,9 +501,10 @@ def _takes_out(fn: Callable | None) -> bool:
 
 
 def _into(out: object, arrays: list[np.ndarray]) -> list[np.ndarray]:
-    """``arrays``, or copied into ``out`` when given."""
+    """``arrays``, or copied into ``out`` when given (unless already there)."""
     if out is None:
         return arrays
     for o, a in zip(out, arrays, strict=True):
-        o[...] = a
+        if not np.may_share_memory(o, a):
+            o[...] = a
     return list(out)

@@ -174,9 +174,14 @@ def _new(n: int, columns: int, time_major: bool) -> np.ndarray:
     return np.empty((columns, n)).T if time_major else np.empty((n, columns))
 
 
+def _strip_steps(n: int, steps: int) -> int:
+    """Steps in a strip of ``n`` paths (the last strip may have fewer)."""
+    return min(max(1, _STRIP // n), steps)
+
+
 def _strips(n: int, steps: int) -> Iterator[tuple[int, int]]:
     """``(first step, number of steps)`` of consecutive strips of ``n`` paths."""
-    w = max(1, _STRIP // n)
+    w = _strip_steps(n, steps)
     for j in range(0, steps, w):
         yield j, min(w, steps - j)
 
@@ -241,7 +246,7 @@ def _work(rows: np.ndarray, n: int, steps: int) -> np.ndarray | None:
     numpy's operations on rows apart take nearly twice as long as on contiguous ones, so
     a strip is worked out contiguous, then copied in once.
     """
-    return None if rows.flags.c_contiguous else np.empty((min(max(1, _STRIP // n), steps), n))
+    return None if rows.flags.c_contiguous else np.empty((_strip_steps(n, steps), n))
 
 
 def _prices(
@@ -315,7 +320,7 @@ def _bar_arrays(
     # rows that are not contiguous (lent by a run in chunks, or paths stored one per row)
     # are read into, and a strip's bars worked out in, contiguous memory (see _work)
     lent = not (c_t.flags.c_contiguous and o_t.flags.c_contiguous)
-    buf = np.empty((8 if lent else 4, min(max(1, _STRIP // n), steps), n))
+    buf = np.empty((8 if lent else 4, _strip_steps(n, steps), n))
     for j, w in _strips(n, steps):
         now = slice(j + 1, j + w + 1)  # the rows of the strip's bars
         prev, cur, o = c_t[j : j + w], c_t[now], o_t[now]
@@ -405,9 +410,9 @@ def _lazy(model: Model, grid: _Grid, name: str) -> Market:
 
     def bar_block_fn(block: int, n: int, out: tuple | None = None) -> tuple:
         log_r, var, gap = model(block, n)
-        o = out or (None,) * 4
-        close = _prices(log_r, grid.start_price, o[0])
-        return (close, *_bar_arrays(close, log_r, var, gap, grid.seed, block, out and o[1:]))
+        close_out, bars_out = (None, None) if out is None else (out[0], out[1:])
+        close = _prices(log_r, grid.start_price, close_out)
+        return (close, *_bar_arrays(close, log_r, var, gap, grid.seed, block, bars_out))
 
     return grid.market(block_fn, bar_block_fn, name)
 
