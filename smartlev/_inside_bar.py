@@ -36,8 +36,10 @@ class Levels:
         levels = (("above", rules.above), ("below", rules.below))
         self.kinds = [k for k, b in levels if b is not None] + ["death"]
         self.death = len(self.kinds) - 1
+        self.names = np.array([*self.kinds, "stop"])  # a walk's kinds, by number
         P = book.u.size
         self.fall, self.rise = np.full(P, -np.inf), np.full(P, np.inf)
+        self._masks = np.empty((2, P), dtype=bool)  # reached()'s working memory
         self.fall_kind = np.zeros(P, dtype=np.int64)
         self.rise_kind = np.zeros(P, dtype=np.int64)
         self.static = all(np.ndim(getattr(rules, k)) == 0 for k in self.kinds[:-1])
@@ -158,8 +160,15 @@ class Levels:
             return None
         return prev * (1.0 - self.rules.sign * (self.rules.stop - 1e-12))
 
-    def reached(self, lo: np.ndarray, hi: np.ndarray, prev: np.ndarray) -> np.ndarray:
-        """Paths whose bar, ranging over ``lo .. hi``, reached one of their levels."""
+    def reached(self, low: np.ndarray, high: np.ndarray, prev: np.ndarray) -> np.ndarray:
+        """Paths whose bar, from the last close ``prev`` down to ``low`` and up to ``high``,
+        reached one of their levels.
+
+        A level fills only where a segment of the route *ends* beyond it (a level the path
+        was already past at the last close fills where the route next heads towards it),
+        and every segment ends inside the bar: at the open, the low, the high or the close.
+        So the last close is left out of the range, and a path whose bar stayed between
+        its levels is never walked."""
         fall, rise = self.fall, self.rise
         stop = self.stop(prev)
         if stop is not None:
@@ -167,7 +176,11 @@ class Levels:
                 fall = np.maximum(fall, stop)
             else:
                 rise = np.minimum(rise, stop)
-        return ((lo <= fall) | (hi >= rise)).nonzero()[0]
+        below, above = self._masks
+        np.less_equal(low, fall, out=below)
+        np.greater_equal(high, rise, out=above)
+        below |= above
+        return below.nonzero()[0]
 
 
 # How many of a mask are true. A walk asks a dozen times a bar, on a handful of paths,
@@ -187,11 +200,15 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     going fills again; the breaker fires once per bar. A product whose only level is
     death (a perpetual, a token without a band) needs no walk: a path whose route reached
     it dies, wherever it did.
+
+    Each round fills, for every path still walking, the first level its route reaches,
+    all paths at once; ``live`` holds the walking paths (columns of ``pts``), ``seg`` the
+    segment each is on and ``pos`` its price there.
     """
     if book.any_dead:
         paths = paths[~book.dead[paths]]
-    if not paths.size:
-        return
+        if not paths.size:
+            return
     if levels.only_death:  # no walk: wherever the route reached it, the path dies
         book.die(t, paths, book.death)
         levels.drop(paths)
@@ -203,44 +220,41 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         pts = np.array([prev[paths], o, np.where(up, lo, h), np.where(up, h, lo), c])
     else:
         pts = np.array([prev[paths], route[0][paths]])
-    # the lowest and the highest price from each point of the route to its end
-    low_after = np.minimum.accumulate(pts[::-1], axis=0)[::-1]
-    high_after = np.maximum.accumulate(pts[::-1], axis=0)[::-1]
-    nseg, m = pts.shape[0] - 1, paths.size
-    seg = np.zeros(m, dtype=np.intp)  # the segment each path is on, and where on it
-    pos = pts[0].copy()
-    kinds, death, long = [*levels.kinds, "stop"], levels.death, rules.sign > 0
+    names, death, long = levels.names, levels.death, rules.sign > 0
+    breaker = len(names) - 1  # the breaker's kind, after the product's levels
     stop = levels.stop(pts[0])
-    stopped = np.zeros(m, dtype=bool) if stop is not None else None
-    stops_left = m  # paths whose breaker has not fired in this bar
-    order = np.arange(nseg)[:, None]
-    live = np.arange(m)  # the walk's paths still on the route: paths[live]
+    stopped = np.zeros(paths.size, dtype=bool) if stop is not None else None
+    stops_left = paths.size  # paths whose breaker has not fired in this bar
+    live = np.arange(paths.size)
+    seg, pos = None, None
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
         g = paths[live] if rounds else paths
         fall, rise = levels.fall[g], levels.rise[g]  # each path's nearest levels
-        fk, rk = levels.fall_kind[g], levels.rise_kind[g]
+        by_stop = None
         if stop is not None and stops_left:  # the breaker's price, once per bar
             st = np.where(stopped[live], np.nan, stop[live]) if rounds else stop
             if long:
-                fk = np.where(st >= fall, len(kinds) - 1, fk)
-                fall = np.fmax(fall, st)
+                by_stop, fall = st >= fall, np.fmax(fall, st)
             else:
-                rk = np.where(st <= rise, len(kinds) - 1, rk)
-                rise = np.fmin(rise, st)
+                by_stop, rise = st <= rise, np.fmin(rise, st)
         if rounds:  # after a fill: is a level still ahead, on the rest of the route?
-            p, nxt = pos[live], seg[live] + 1
-            rest = (np.minimum(p, low_after[nxt, live]) <= fall) | (
-                np.maximum(p, high_after[nxt, live]) >= rise
+            if rounds == 1:  # the lowest and highest price from each point to the end
+                low_after = np.minimum.accumulate(pts[::-1], axis=0)[::-1]
+                high_after = np.maximum.accumulate(pts[::-1], axis=0)[::-1]
+            nxt = seg + 1
+            rest = (np.minimum(pos, low_after[nxt, live]) <= fall) | (
+                np.maximum(pos, high_after[nxt, live]) >= rise
             )
             n = _count(rest)
             if not n:
                 return
             if n < live.size:
-                live, fall, rise, fk, rk = (x[rest] for x in (live, fall, rise, fk, rk))
+                live, seg, pos, fall, rise = (x[rest] for x in (live, seg, pos, fall, rise))
+                by_stop = None if by_stop is None else by_stop[rest]
             # every segment still ahead: the path is part-way along segment seg
             A, B = pts[:-1, live], pts[1:, live]
-            A[seg[live], np.arange(live.size)] = pos[live]
-            ahead = order >= seg[live]
+            A[seg, np.arange(live.size)] = pos
+            ahead = np.arange(len(pts) - 1)[:, None] >= seg
             down, up = (B < A) & ahead, (B > A) & ahead
         else:  # every path at the start of the route
             A, B = pts[:-1], pts[1:]
@@ -254,50 +268,48 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         if n < live.size:
             col = hit.nonzero()[0]
             live, on_seg, A, B, down = live[col], on_seg[:, col], A[:, col], B[:, col], down[:, col]
-            fall, rise, fk, rk = fall[col], rise[col], fk[col], rk[col]
-        k = on_seg.argmax(axis=0)
+            fall, rise = fall[col], rise[col]
+            by_stop = None if by_stop is None else by_stop[col]
+        g = paths[live]
+        seg = on_seg.argmax(axis=0)
         j = np.arange(live.size)
-        a, b, dn = A[k, j], B[k, j], down[k, j]
-        # the highest level on a fall, the lowest on a rise
+        a, b, dn = A[seg, j], B[seg, j], down[seg, j]
+        # the level: the highest on a fall, the lowest on a rise (the breaker's, if it is)
+        fk, rk = levels.fall_kind[g], levels.rise_kind[g]
+        if by_stop is not None:
+            if long:
+                fk = np.where(by_stop, breaker, fk)
+            else:
+                rk = np.where(by_stop, breaker, rk)
         first = np.where(dn, fk, rk)
         # on a fall the level lies at or below the segment's start, on a rise at or above
-        px = np.where(dn, np.minimum(fall, a), np.maximum(rise, a))
-        if gap and _count(k) < k.size:  # in the gap: the open's price, gone if NAV is
-            in_gap = k == 0
-            bottom = levels.death_price(paths[live])
+        pos = np.where(dn, np.minimum(fall, a), np.maximum(rise, a))
+        if gap and _count(seg) < seg.size:  # in the gap: the open's price, gone if NAV is
+            in_gap = seg == 0
+            bottom = levels.death_price(g)
             gone = (dn & (bottom >= b)) if long else (~dn & (bottom <= b))
             first[in_gap & gone] = death
-            px[in_gap] = b[in_gap]
-        seg[live], pos[live] = k, px
-        # fills, one kind of level at a time (most bars: one kind)
-        count = np.bincount(first, minlength=len(kinds))
+            pos[in_gap] = b[in_gap]
+        count = np.bincount(first, minlength=len(names))
         if count[death]:
             trade = first != death
-            book.die(t, paths[live[~trade]], book.death)
-            levels.drop(paths[live[~trade]])
-            live, first, px = live[trade], first[trade], px[trade]
+            book.die(t, g[~trade], book.death)
+            levels.drop(g[~trade])
+            live, seg, pos, first, g = (x[trade] for x in (live, seg, pos, first, g))
         if live.size:
-            if stop is not None and count[-1]:
-                stopped[live[first == len(kinds) - 1]] = True
-                stops_left -= count[-1]
-            ids = paths[live]
-            fired = [kd for kd in range(len(kinds)) if count[kd] and kd != death]
-            if len(fired) == 1:
-                target, why = rules.fill(kinds[fired[0]], ids, t)
-            else:
-                target, why = np.empty(live.size), np.empty(live.size, dtype=np.int8)
-                for kind in fired:
-                    sel = first == kind
-                    target[sel], why[sel] = rules.fill(kinds[kind], ids[sel], t)
-            book.trade(t, ids, px, target, why)
+            if stop is not None and count[breaker]:
+                stopped[live[first == breaker]] = True
+                stops_left -= count[breaker]
+            target, why = rules.fill(names[first], g, t)
+            book.trade(t, g, pos, target, why)
         if book.any_dead:  # a trade's cost can take what was left
-            gone = book.dead[paths[live]]
+            gone = book.dead[g]
             if _count(gone):
-                levels.drop(paths[live[gone]])
-                live = live[~gone]
+                levels.drop(g[gone])
+                live, seg, pos, g = (x[~gone] for x in (live, seg, pos, g))
         if not live.size:
             return
-        levels.update(paths[live])
+        levels.update(g)
     raise RuntimeError(
         f"{type(rules).__name__}: a price level in bar {t} keeps firing after its trade; "
         "a product's levels must lie beyond the leverage it trades to"

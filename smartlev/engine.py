@@ -292,11 +292,8 @@ def _run_chunk(product, bars: tuple, clock: _Clock, history: bool, intrabar: boo
             s, prev = S[t], S[t - 1]
             # inside the bar: paths whose route reached one of their price levels
             if intrabar and not levels.empty:
-                if has_bars:
-                    lo, hi = np.minimum(prev, bar_l[t]), np.maximum(prev, bar_h[t])
-                else:
-                    lo, hi = np.minimum(prev, s), np.maximum(prev, s)
-                hit = levels.reached(lo, hi, prev)
+                low, high = (bar_l[t], bar_h[t]) if has_bars else (s, s)
+                hit = levels.reached(low, high, prev)
                 if hit.size:
                     route = (bar_o[t], bar_h[t], bar_l[t], s) if has_bars else (s,)
                     inside_bar(book, rules, levels, t, hit, prev, route)

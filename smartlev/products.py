@@ -23,8 +23,9 @@ only these things:
 - price levels inside a bar: ``above`` and ``below``, magnitudes of leverage at which the
   product trades as soon as the price takes its leverage there, and ``stop``, a fall
   (rise, for a short) from the last close at which a circuit breaker fires;
-  ``fill(kind, paths, t)`` gives the signed leverage to trade to and the reason when the
-  level ``kind`` ("above", "below" or "stop") fired for ``paths`` in bar ``t``;
+  ``fill(kind, paths, t)`` gives the signed leverage to trade to and the reason for
+  ``paths`` whose level fired in bar ``t``, ``kind`` naming each path's level ("above",
+  "below" or "stop");
 - ``close(t, ret, nav, notional)``: after each close, which paths trade, to what signed
   leverage and why: ``None`` or ``(paths, targets, reasons)``.
 
@@ -187,9 +188,10 @@ class Rules:
         """Price at which a margin product is liquidated (only called when ``margin``)."""
         raise NotImplementedError(f"{type(self).__name__} has no margin")
 
-    def fill(self, kind: str, paths: np.ndarray, t: int):
-        """Signed leverage and reason code when level ``kind`` fired for ``paths`` in bar ``t``."""
-        raise NotImplementedError(f"{type(self).__name__} sets no {kind!r} level")
+    def fill(self, kind: np.ndarray, paths: np.ndarray, t: int):
+        """Signed leverage and reason code for ``paths`` whose level ``kind`` (one name per
+        path) fired in bar ``t``."""
+        raise NotImplementedError(f"{type(self).__name__} sets no {kind[0]!r} level")
 
     def close(self, t: int, ret, nav: np.ndarray, notional: np.ndarray):
         """After the close of step ``t``: ``None`` or ``(paths, signed targets, reasons)``."""
@@ -874,17 +876,19 @@ class _SmartRules(Rules):
             self.below[self.until > t] = np.nan
 
     def fill(self, kind, paths, t):
-        if kind == "stop":
-            self.until[paths] = t + self.cool_steps
+        stop = kind == "stop"
+        if np.count_nonzero(stop):  # the breaker fired: cool down from this bar
+            tripped = paths[stop]
+            self.until[tripped] = t + self.cool_steps
             self.last_cool = max(self.last_cool, t + self.cool_steps)
             if self.levels_move:
-                self.below[paths] = np.nan
+                self.below[tripped] = np.nan
         # the last close's target, capped while the breaker cools down in this bar
         want = self.base[paths]
         cooling = self.until[paths] >= t
         want = np.where(cooling, np.minimum(want, self.p.breaker_leverage), want)
-        why = BREAKER if kind == "stop" else CAP if kind == "above" and self.band is None else BAND
-        return self.sign * want, why
+        usual = CAP if self.band is None else BAND  # without a band, "above" is the cap
+        return self.sign * want, np.where(stop, np.int8(BREAKER), np.int8(usual))
 
     def close(self, t, ret, nav, notional):
         s = self.sign

@@ -153,7 +153,7 @@ def simulate_path(
                         die(t, LIQUIDATED if margin else WIPED)
                     else:
                         stopped = stopped or kind == "stop"
-                        target, why = rules.fill(kind, one, t)
+                        target, why = rules.fill(np.array([kind]), one, t)
                         trade(t, p, np.ravel(target)[0], np.ravel(why)[0])
                     pos = p
                 pos = b
