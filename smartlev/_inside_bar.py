@@ -51,6 +51,13 @@ class Levels:
         if self.static:
             factor, falls = self._factors(slice(None))
             self.near_factor, self.near_kind = self._nearest(factor[:, 0], falls[:, 0])
+            # by the sign of q: ((factor, kind) on the way down, (factor, kind) up), as
+            # numbers (a factor None: no level that way)
+            self.near = [
+                tuple((None if f != f else float(f), int(k)) for f, k in
+                      zip(self.near_factor[:, side], self.near_kind[:, side], strict=True))
+                for side in (0, 1)
+            ]  # fmt: skip
         with np.errstate(divide="ignore", invalid="ignore"):
             self.update(slice(None))
 
@@ -116,33 +123,33 @@ class Levels:
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
             f, k, neg = self.near_factor, self.near_kind, q < 0
-            negative = np.count_nonzero(neg)
+            negative = _count(neg)
             if negative in (0, neg.size):  # usual: every path on one side, one column
-                side = int(negative > 0)
-                fall, rise = f[0, side], f[1, side]  # NaN: no level that way
-                fall = fall * q if fall == fall else -np.inf
-                rise = rise * q if rise == rise else np.inf
-                fall_kind, rise_kind = k[0, side], k[1, side]
+                (fall, fall_kind), (rise, rise_kind) = self.near[int(negative > 0)]
+                fall = -np.inf if fall is None else fall * q
+                rise = np.inf if rise is None else rise * q
+                if _count(u) == u.size and _count(c) == c.size:
+                    return fall, rise, fall_kind, rise_kind  # every q finite and not 0
             else:
                 side = neg.view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
                 fall, rise = f[0].take(side) * q, f[1].take(side) * q
                 fall_kind, rise_kind = k[0].take(side), k[1].take(side)
-        else:
-            factor, falls = self._factors(paths)
-            price = factor * q
-            price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches
-            if self.book.margin:
-                price[-1] = np.nan  # liquidation is not a multiple of q: added below
-            down = np.where(falls & (price == price), price, -np.inf)  # NaN: no level
-            up = np.where(~falls & (price == price), price, np.inf)
-            fall_kind, rise_kind = down.argmax(axis=0), up.argmin(axis=0)
-            fall, rise = down.max(axis=0), up.min(axis=0)
-        # no level: NaN or infinite (a level at zero or below is never reached either)
-        if isinstance(fall, np.ndarray):
-            fall = np.where(fall < np.inf, fall, -np.inf)
-        if isinstance(rise, np.ndarray):
-            rise = np.where(rise > 0, rise, np.inf)
-        return fall, rise, fall_kind, rise_kind
+            # no level (NaN, infinite or zero prices) where units are 0 (q infinite or NaN)
+            # or cash is 0 (q = 0: a leverage of 1 stays 1)
+            if isinstance(fall, np.ndarray):
+                fall = np.where(fall < np.inf, fall, -np.inf)
+            if isinstance(rise, np.ndarray):
+                rise = np.where(rise > 0, rise, np.inf)
+            return fall, rise, fall_kind, rise_kind
+        # each path's own levels: the nearest positive price each way (NaN: none)
+        factor, falls = self._factors(paths)
+        price = factor * q
+        price[~((price > 0) & (price < np.inf))] = np.nan  # a price no route reaches
+        if self.book.margin:
+            price[-1] = np.nan  # liquidation is not a multiple of q: added below
+        down = np.where(falls & (price == price), price, -np.inf)
+        up = np.where(~falls & (price == price), price, np.inf)
+        return down.max(axis=0), up.min(axis=0), down.argmax(axis=0), up.argmin(axis=0)
 
     def drop(self, paths) -> None:
         """``paths`` died: no level any more."""
