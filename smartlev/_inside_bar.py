@@ -122,25 +122,21 @@ class Levels:
         """The nearest levels at multiples of ``q = c / u`` each way, and their kinds."""
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
-            f, k, neg = self.near_factor, self.near_kind, q < 0
-            negative = _count(neg)
-            if negative in (0, neg.size):  # usual: every path on one side, one column
-                (fall, fall_kind), (rise, rise_kind) = self.near[int(negative > 0)]
+            lowest, highest = q.min(initial=np.inf), q.max(initial=-np.inf)  # NaN if any is
+            if highest < 0 < -lowest < np.inf or 0 < lowest <= highest < np.inf:
+                # usual: every q finite, not 0 and of one sign: one column of the table
+                (fall, fall_kind), (rise, rise_kind) = self.near[int(highest < 0)]
                 fall = -np.inf if fall is None else fall * q
                 rise = np.inf if rise is None else rise * q
-                if _count(u) == u.size and _count(c) == c.size:
-                    return fall, rise, fall_kind, rise_kind  # every q finite and not 0
-            else:
-                side = neg.view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
-                fall, rise = f[0].take(side) * q, f[1].take(side) * q
-                fall_kind, rise_kind = k[0].take(side), k[1].take(side)
+                return fall, rise, fall_kind, rise_kind
+            side = (q < 0).view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
+            f, k = self.near_factor, self.near_kind
+            fall, rise = f[0].take(side) * q, f[1].take(side) * q
+            fall_kind, rise_kind = k[0].take(side), k[1].take(side)
             # no level (NaN, infinite or zero prices) where units are 0 (q infinite or NaN)
             # or cash is 0 (q = 0: a leverage of 1 stays 1)
-            if isinstance(fall, np.ndarray):
-                fall = np.where(fall < np.inf, fall, -np.inf)
-            if isinstance(rise, np.ndarray):
-                rise = np.where(rise > 0, rise, np.inf)
-            return fall, rise, fall_kind, rise_kind
+            return (np.where(fall < np.inf, fall, -np.inf), np.where(rise > 0, rise, np.inf),
+                    fall_kind, rise_kind)  # fmt: skip
         # each path's own levels: the nearest positive price each way (NaN: none)
         factor, falls = self._factors(paths)
         price = factor * q
