@@ -228,7 +228,7 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     stop = levels.stop(pts[0])
     stopped = np.zeros(paths.size, dtype=bool) if stop is not None else None
     stops_left = paths.size  # paths whose breaker has not fired in this bar
-    live = np.arange(paths.size)
+    live = order = np.arange(paths.size)  # (order[:n]: the numbers 0 .. n - 1)
     seg, pos = None, None
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
         g = paths[live] if rounds else paths
@@ -244,10 +244,9 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             if rounds == 1:  # the lowest and highest price from each point to the end
                 low_after = np.minimum.accumulate(pts[::-1], axis=0)[::-1]
                 high_after = np.maximum.accumulate(pts[::-1], axis=0)[::-1]
+            # (as in Levels.reached, only where segments end: at the points after seg)
             nxt = seg + 1
-            rest = (np.minimum(pos, low_after[nxt, live]) <= fall) | (
-                np.maximum(pos, high_after[nxt, live]) >= rise
-            )
+            rest = (low_after[nxt, live] <= fall) | (high_after[nxt, live] >= rise)
             n = _count(rest)
             if not n:
                 return
@@ -256,7 +255,7 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
                 by_stop = None if by_stop is None else by_stop[rest]
             # every segment still ahead: the path is part-way along segment seg
             A, B = pts[:-1, live], pts[1:, live]
-            A[seg, np.arange(live.size)] = pos
+            A[seg, order[: live.size]] = pos
             ahead = np.arange(len(pts) - 1)[:, None] >= seg
             down, up = (B < A) & ahead, (B > A) & ahead
         else:  # every path at the start of the route
@@ -264,19 +263,20 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             down, up = B < A, B > A
         # the first segment that reaches a level
         on_seg = (down & (fall >= B)) | (up & (rise <= B))
-        hit = on_seg.any(axis=0)
+        seg = on_seg.argmax(axis=0)
+        j = order[: live.size]
+        hit = on_seg[seg, j]
         n = _count(hit)
         if not n:
             return
+        a, dn = A[seg, j], down[seg, j]
+        if gap:
+            b = B[seg, j]
         if n < live.size:
-            col = hit.nonzero()[0]
-            live, on_seg, A, B, down = live[col], on_seg[:, col], A[:, col], B[:, col], down[:, col]
-            fall, rise = fall[col], rise[col]
-            by_stop = None if by_stop is None else by_stop[col]
+            live, seg, a, dn, fall, rise = (x[hit] for x in (live, seg, a, dn, fall, rise))
+            b = b[hit] if gap else None
+            by_stop = None if by_stop is None else by_stop[hit]
         g = paths[live]
-        seg = on_seg.argmax(axis=0)
-        j = np.arange(live.size)
-        a, b, dn = A[seg, j], B[seg, j], down[seg, j]
         # the level: the highest on a fall, the lowest on a rise (the breaker's, if it is)
         fk, rk = levels.fall_kind[g], levels.rise_kind[g]
         if by_stop is not None:
