@@ -40,8 +40,10 @@ class Levels:
         P = book.u.size
         self.fall, self.rise = np.full(P, -np.inf), np.full(P, np.inf)
         self._masks = np.empty((2, P), dtype=bool)  # reached()'s working memory
-        self.fall_kind = np.zeros(P, dtype=np.int64)
-        self.rise_kind = np.zeros(P, dtype=np.int64)
+        self.fall_kind = np.zeros(P, dtype=np.int8)
+        self.rise_kind = np.zeros(P, dtype=np.int8)
+        # whether any path may have a level on the way down, and on the way up
+        self.ways = [True, True]
         self.static = all(np.ndim(getattr(rules, k)) == 0 for k in self.kinds[:-1])
         # levels at multiples of q: leverage levels, zero NAV (not a margin product's)
         self.multiples = len(self.kinds) > 1 or not book.margin
@@ -115,6 +117,12 @@ class Levels:
                 rise, rise_kind = np.where(ok, liq, rise), np.where(ok, self.death, rise_kind)
         self.fall[paths], self.rise[paths] = fall, rise
         self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
+        # a way has no level when it is one number for all these paths: -inf, or inf up
+        ways = (np.ndim(fall) > 0 or fall > -np.inf, np.ndim(rise) > 0 or rise < np.inf)
+        if isinstance(paths, slice):  # every path: the ways are known afresh
+            self.ways = list(ways)
+        else:
+            self.ways = [self.ways[0] or ways[0], self.ways[1] or ways[1]]
         if self.empty:  # (once a level exists, the bars are checked from then on)
             self.empty = not (np.any(fall > -np.inf) or np.any(rise < np.inf))
 
@@ -173,17 +181,21 @@ class Levels:
         So the last close is left out of the range, and a path whose bar stayed between
         its levels is never walked."""
         fall, rise = self.fall, self.rise
+        down, up = self.ways  # (a way where no path has a level is not looked at)
         stop = self.stop(prev)
         if stop is not None:
             if self.rules.sign > 0:
-                fall = np.maximum(fall, stop)
+                fall, down = np.maximum(fall, stop), True
             else:
-                rise = np.minimum(rise, stop)
+                rise, up = np.minimum(rise, stop), True
         below, above = self._masks
-        np.less_equal(low, fall, out=below)
-        np.greater_equal(high, rise, out=above)
-        below |= above
-        return below.nonzero()[0]
+        if down:
+            np.less_equal(low, fall, out=below)
+        if up:
+            np.greater_equal(high, rise, out=above if down else below)
+        if down and up:
+            below |= above
+        return below.nonzero()[0] if down or up else np.empty(0, dtype=np.intp)
 
 
 # How many of a mask are true. A walk asks a dozen times a bar, on a handful of paths,
