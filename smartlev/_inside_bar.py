@@ -253,9 +253,11 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             else:
                 by_stop, rise = st <= rise, np.fmin(rise, st)
         if rounds:  # after a fill: is a level still ahead, on the rest of the route?
-            if rounds == 1:  # the lowest and highest price from each point to the end
+            if rounds == 1 and gap:  # the lowest and highest price from each point on
                 low_after = np.minimum.accumulate(pts[::-1], axis=0)[::-1]
                 high_after = np.maximum.accumulate(pts[::-1], axis=0)[::-1]
+            elif rounds == 1:  # one segment: what is left of it ends at the close
+                low_after = high_after = pts
             # (as in Levels.reached, only where segments end: at the points after seg)
             nxt = seg + 1
             rest = (low_after[nxt, live] <= fall) | (high_after[nxt, live] >= rise)
