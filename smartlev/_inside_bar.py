@@ -44,6 +44,7 @@ class Levels:
         self.rise_kind = np.zeros(P, dtype=np.int8)
         # whether any path may have a level on the way down, and on the way up
         self.ways = [True, True]
+        self.kind_of = None  # (fall kind, rise kind) when every path's are these
         self.static = all(np.ndim(getattr(rules, k)) == 0 for k in self.kinds[:-1])
         # levels at multiples of q: leverage levels, zero NAV (not a margin product's)
         self.multiples = len(self.kinds) > 1 or not book.margin
@@ -119,10 +120,14 @@ class Levels:
         self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
         # a way has no level when it is one number for all these paths: -inf, or inf up
         ways = (np.ndim(fall) > 0 or fall > -np.inf, np.ndim(rise) > 0 or rise < np.inf)
-        if isinstance(paths, slice):  # every path: the ways are known afresh
-            self.ways = list(ways)
+        one_kind = np.ndim(fall_kind) + np.ndim(rise_kind) == 0  # the same for these paths
+        kinds = (int(fall_kind), int(rise_kind)) if one_kind else None
+        if isinstance(paths, slice):  # every path: the ways and kinds are known afresh
+            self.ways, self.kind_of = list(ways), kinds
         else:
             self.ways = [self.ways[0] or ways[0], self.ways[1] or ways[1]]
+            if kinds != self.kind_of:
+                self.kind_of = None
         if self.empty:  # (once a level exists, the bars are checked from then on)
             self.empty = not (np.any(fall > -np.inf) or np.any(rise < np.inf))
 
@@ -270,13 +275,13 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             # every segment still ahead: the path is part-way along segment seg
             A, B = pts[:-1, live], pts[1:, live]
             A[seg, order[: live.size]] = pos
-            ahead = np.arange(len(pts) - 1)[:, None] >= seg
-            down, up = (B < A) & ahead, (B > A) & ahead
+            moves = (B != A) & (np.arange(len(pts) - 1)[:, None] >= seg)
         else:  # every path at the start of the route
             A, B = pts[:-1], pts[1:]
-            down, up = B < A, B > A
-        # the first segment that reaches a level
-        on_seg = (down & (fall >= B)) | (up & (rise <= B))
+            moves = B != A
+        # the first segment that reaches a level: falls to the level, or rises to it
+        down = B < A
+        on_seg = np.where(down, fall >= B, rise <= B) & moves
         seg = on_seg.argmax(axis=0)
         j = order[: live.size]
         hit = on_seg[seg, j]
@@ -292,7 +297,7 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             by_stop = None if by_stop is None else by_stop[hit]
         g = paths[live]
         # the level: the highest on a fall, the lowest on a rise (the breaker's, if it is)
-        fk, rk = levels.fall_kind[g], levels.rise_kind[g]
+        fk, rk = levels.kind_of or (levels.fall_kind[g], levels.rise_kind[g])
         if by_stop is not None:
             if long:
                 fk = np.where(by_stop, breaker, fk)
