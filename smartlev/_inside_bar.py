@@ -100,9 +100,11 @@ class Levels:
                     near_factor[way, side], near_kind[way, side] = factor[k], k
         return near_factor, near_kind
 
-    def update(self, paths) -> None:
-        """Work the levels of ``paths`` out again (their units or cash changed)."""
-        u, c = self.book.u[paths], self.book.c[paths]
+    def update(self, paths, u=None, c=None) -> None:
+        """Work the levels of ``paths`` out again (their units or cash changed; ``u`` and
+        ``c``: theirs, when the caller has them)."""
+        if u is None:
+            u, c = self.book.u[paths], self.book.c[paths]
         if not self.multiples:  # a margin product without leverage levels: liquidation only
             fall, rise, fall_kind, rise_kind = -np.inf, np.inf, self.death, self.death
         else:
@@ -117,11 +119,12 @@ class Levels:
                 ok &= liq < rise
                 rise, rise_kind = np.where(ok, liq, rise), np.where(ok, self.death, rise_kind)
         self.fall[paths], self.rise[paths] = fall, rise
-        self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
-        # a way has no level when it is one number for all these paths: -inf, or inf up
-        ways = (np.ndim(fall) > 0 or fall > -np.inf, np.ndim(rise) > 0 or rise < np.inf)
         one_kind = np.ndim(fall_kind) + np.ndim(rise_kind) == 0  # the same for these paths
         kinds = (int(fall_kind), int(rise_kind)) if one_kind else None
+        if kinds is None or kinds != self.kind_of:  # (every path holds kind_of already)
+            self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
+        # a way has no level when it is one number for all these paths: -inf, or inf up
+        ways = (np.ndim(fall) > 0 or fall > -np.inf, np.ndim(rise) > 0 or rise < np.inf)
         if isinstance(paths, slice):  # every path: the ways and kinds are known afresh
             self.ways, self.kind_of = list(ways), kinds
         else:
@@ -323,15 +326,16 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
                 stopped[live[first == breaker]] = True
                 stops_left -= count[breaker]
             target, why = rules.fill(names[first], g, t)
-            book.trade(t, g, pos, target, why)
+            units, cash = book.trade(t, g, pos, target, why)
         if book.any_dead:  # a trade's cost can take what was left
             gone = book.dead[g]
             if _count(gone):
                 levels.drop(g[gone])
                 live, seg, pos, g = (x[~gone] for x in (live, seg, pos, g))
+                units = cash = None
         if not live.size:
             return
-        levels.update(g)
+        levels.update(g, units, cash)
     raise RuntimeError(
         f"{type(rules).__name__}: a price level in bar {t} keeps firing after its trade; "
         "a product's levels must lie beyond the leverage it trades to"
