@@ -119,12 +119,13 @@ class Levels:
                 ok &= liq < rise
                 rise, rise_kind = np.where(ok, liq, rise), np.where(ok, self.death, rise_kind)
         self.fall[paths], self.rise[paths] = fall, rise
-        one_kind = np.ndim(fall_kind) + np.ndim(rise_kind) == 0  # the same for these paths
-        kinds = (int(fall_kind), int(rise_kind)) if one_kind else None
+        arrays = isinstance(fall_kind, np.ndarray) or isinstance(rise_kind, np.ndarray)
+        kinds = None if arrays else (int(fall_kind), int(rise_kind))  # the same for all these
         if kinds is None or kinds != self.kind_of:  # (every path holds kind_of already)
             self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
         # a way has no level when it is one number for all these paths: -inf, or inf up
-        ways = (np.ndim(fall) > 0 or fall > -np.inf, np.ndim(rise) > 0 or rise < np.inf)
+        ways = (isinstance(fall, np.ndarray) or fall > -np.inf,
+                isinstance(rise, np.ndarray) or rise < np.inf)  # fmt: skip
         if isinstance(paths, slice):  # every path: the ways and kinds are known afresh
             self.ways, self.kind_of = list(ways), kinds
         else:
@@ -145,14 +146,24 @@ class Levels:
                 fall = -np.inf if fall is None else fall * q
                 rise = np.inf if rise is None else rise * q
                 return fall, rise, fall_kind, rise_kind
-            side = (q < 0).view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
-            f, k = self.near_factor, self.near_kind
-            fall, rise = f[0].take(side) * q, f[1].take(side) * q
-            fall_kind, rise_kind = k[0].take(side), k[1].take(side)
+            neg = q < 0
+            negative = _count(neg)
+            if negative in (0, neg.size):  # one side all the same: one column
+                (fall, fall_kind), (rise, rise_kind) = self.near[int(negative > 0)]
+                fall = -np.inf if fall is None else fall * q
+                rise = np.inf if rise is None else rise * q
+            else:
+                side = neg.view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
+                f, k = self.near_factor, self.near_kind
+                fall, rise = f[0].take(side) * q, f[1].take(side) * q
+                fall_kind, rise_kind = k[0].take(side), k[1].take(side)
             # no level (NaN, infinite or zero prices) where units are 0 (q infinite or NaN)
             # or cash is 0 (q = 0: a leverage of 1 stays 1)
-            return (np.where(fall < np.inf, fall, -np.inf), np.where(rise > 0, rise, np.inf),
-                    fall_kind, rise_kind)  # fmt: skip
+            if isinstance(fall, np.ndarray):
+                fall = np.where(fall < np.inf, fall, -np.inf)
+            if isinstance(rise, np.ndarray):
+                rise = np.where(rise > 0, rise, np.inf)
+            return fall, rise, fall_kind, rise_kind
         # each path's own levels: the nearest positive price each way (NaN: none)
         factor, falls = self._factors(paths)
         price = factor * q

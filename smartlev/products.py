@@ -877,7 +877,8 @@ class _SmartRules(Rules):
 
     def fill(self, kind, paths, t):
         stop = kind == "stop"
-        if np.count_nonzero(stop):  # the breaker fired: cool down from this bar
+        stops = np.count_nonzero(stop)
+        if stops:  # the breaker fired: cool down from this bar
             tripped = paths[stop]
             self.until[tripped] = t + self.cool_steps
             self.last_cool = max(self.last_cool, t + self.cool_steps)
@@ -888,6 +889,8 @@ class _SmartRules(Rules):
         cooling = self.until[paths] >= t
         want = np.where(cooling, np.minimum(want, self.p.breaker_leverage), want)
         usual = CAP if self.band is None else BAND  # without a band, "above" is the cap
+        if stops in (0, stop.size):  # one reason for every path
+            return self.sign * want, BREAKER if stops else usual
         return self.sign * want, np.where(stop, np.int8(BREAKER), np.int8(usual))
 
     def close(self, t, ret, nav, notional):
