@@ -39,7 +39,8 @@ class Levels:
         self.names = np.array([*self.kinds, "stop"])  # a walk's kinds, by number
         P = book.u.size
         self.fall, self.rise = np.full(P, -np.inf), np.full(P, np.inf)
-        self._masks = np.empty((2, P), dtype=bool)  # reached()'s working memory
+        # reached()'s working memory
+        self._below, self._above = np.empty(P, dtype=bool), np.empty(P, dtype=bool)
         self.fall_kind = np.zeros(P, dtype=np.int8)
         self.rise_kind = np.zeros(P, dtype=np.int8)
         # whether any path may have a level on the way down, and on the way up
@@ -139,19 +140,15 @@ class Levels:
         """The nearest levels at multiples of ``q = c / u`` each way, and their kinds."""
         q = c / u  # (the kernel ignores division warnings: u = 0 is no level)
         if self.static:
-            lowest, highest = q.min(initial=np.inf), q.max(initial=-np.inf)  # NaN if any is
-            if highest < 0 < -lowest < np.inf or 0 < lowest <= highest < np.inf:
-                # usual: every q finite, not 0 and of one sign: one column of the table
-                (fall, fall_kind), (rise, rise_kind) = self.near[int(highest < 0)]
-                fall = -np.inf if fall is None else fall * q
-                rise = np.inf if rise is None else rise * q
-                return fall, rise, fall_kind, rise_kind
             neg = q < 0
             negative = _count(neg)
-            if negative in (0, neg.size):  # one side all the same: one column
+            if negative in (0, neg.size):  # usual: every path on one side, one column
                 (fall, fall_kind), (rise, rise_kind) = self.near[int(negative > 0)]
                 fall = -np.inf if fall is None else fall * q
                 rise = np.inf if rise is None else rise * q
+                # q finite and not 0 (the min is NaN if any q is): no fix-up below
+                if q.size and (q.min() > -np.inf if negative else 0 < q.min() <= q.max() < np.inf):
+                    return fall, rise, fall_kind, rise_kind
             else:
                 side = neg.view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
                 f, k = self.near_factor, self.near_kind
@@ -207,7 +204,7 @@ class Levels:
                 fall, down = np.maximum(fall, stop), True
             else:
                 rise, up = np.minimum(rise, stop), True
-        below, above = self._masks
+        below, above = self._below, self._above
         if down:
             np.less_equal(low, fall, out=below)
         if up:
