@@ -259,7 +259,8 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     live = order = np.arange(paths.size)  # (order[:n]: the numbers 0 .. n - 1)
     seg, pos = None, None
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
-        g = paths[live] if rounds else paths
+        if not rounds:  # (after a fill, g is still paths[live])
+            g = paths
         fall, rise = levels.fall[g], levels.rise[g]  # each path's nearest levels
         by_stop = None
         if stop is not None and stops_left:  # the breaker's price, once per bar
@@ -269,14 +270,13 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             else:
                 by_stop, rise = st <= rise, np.fmin(rise, st)
         if rounds:  # after a fill: is a level still ahead, on the rest of the route?
-            if rounds == 1 and gap:  # the lowest and highest price from each point on
-                low_after = np.minimum.accumulate(pts[::-1], axis=0)[::-1]
-                high_after = np.maximum.accumulate(pts[::-1], axis=0)[::-1]
+            if rounds == 1 and gap:  # the lowest and highest price from each segment's end
+                low_after = np.minimum.accumulate(pts[:0:-1], axis=0)[::-1]
+                high_after = np.maximum.accumulate(pts[:0:-1], axis=0)[::-1]
             elif rounds == 1:  # one segment: what is left of it ends at the close
-                low_after = high_after = pts
-            # (as in Levels.reached, only where segments end: at the points after seg)
-            nxt = seg + 1
-            rest = (low_after[nxt, live] <= fall) | (high_after[nxt, live] >= rise)
+                low_after = high_after = pts[1:]
+            # (as in Levels.reached, only where segments end: from the end of seg on)
+            rest = (low_after[seg, live] <= fall) | (high_after[seg, live] >= rise)
             n = _count(rest)
             if not n:
                 return
