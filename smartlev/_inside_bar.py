@@ -101,11 +101,9 @@ class Levels:
                     near_factor[way, side], near_kind[way, side] = factor[k], k
         return near_factor, near_kind
 
-    def update(self, paths, u=None, c=None) -> None:
-        """Work the levels of ``paths`` out again (their units or cash changed; ``u`` and
-        ``c``: theirs, when the caller has them)."""
-        if u is None:
-            u, c = self.book.u[paths], self.book.c[paths]
+    def update(self, paths) -> None:
+        """Work the levels of ``paths`` out again (their units or cash changed)."""
+        u, c = self.book.u[paths], self.book.c[paths]
         if not self.multiples:  # a margin product without leverage levels: liquidation only
             fall, rise, fall_kind, rise_kind = -np.inf, np.inf, self.death, self.death
         else:
@@ -122,17 +120,17 @@ class Levels:
         self.fall[paths], self.rise[paths] = fall, rise
         arrays = isinstance(fall_kind, np.ndarray) or isinstance(rise_kind, np.ndarray)
         kinds = None if arrays else (int(fall_kind), int(rise_kind))  # the same for all these
-        if kinds is None or kinds != self.kind_of:  # (every path holds kind_of already)
+        known = kinds is not None and kinds == self.kind_of  # every path holds them already
+        if not known:
             self.fall_kind[paths], self.rise_kind[paths] = fall_kind, rise_kind
         # a way has no level when it is one number for all these paths: -inf, or inf up
         ways = (isinstance(fall, np.ndarray) or fall > -np.inf,
                 isinstance(rise, np.ndarray) or rise < np.inf)  # fmt: skip
         if isinstance(paths, slice):  # every path: the ways and kinds are known afresh
             self.ways, self.kind_of = list(ways), kinds
-        else:
+        else:  # some paths: what the others hold still counts
             self.ways = [self.ways[0] or ways[0], self.ways[1] or ways[1]]
-            if kinds != self.kind_of:
-                self.kind_of = None
+            self.kind_of = self.kind_of if known else None
         if self.empty:  # (once a level exists, the bars are checked from then on)
             self.empty = not (np.any(fall > -np.inf) or np.any(rise < np.inf))
 
@@ -204,14 +202,16 @@ class Levels:
                 fall, down = np.maximum(fall, stop), True
             else:
                 rise, up = np.minimum(rise, stop), True
-        below, above = self._below, self._above
-        if down:
-            np.less_equal(low, fall, out=below)
-        if up:
-            np.greater_equal(high, rise, out=above if down else below)
         if down and up:
-            below |= above
-        return below.nonzero()[0] if down or up else np.empty(0, dtype=np.intp)
+            hit = np.less_equal(low, fall, out=self._below)
+            hit |= np.greater_equal(high, rise, out=self._above)
+        elif down:
+            hit = np.less_equal(low, fall, out=self._below)
+        elif up:
+            hit = np.greater_equal(high, rise, out=self._below)
+        else:
+            return np.empty(0, dtype=np.intp)
+        return hit.nonzero()[0]
 
 
 # How many of a mask are true. A walk asks a dozen times a bar, on a handful of paths,
@@ -334,16 +334,15 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
                 stopped[live[first == breaker]] = True
                 stops_left -= count[breaker]
             target, why = rules.fill(names[first], g, t)
-            units, cash = book.trade(t, g, pos, target, why)
+            book.trade(t, g, pos, target, why)
         if book.any_dead:  # a trade's cost can take what was left
             gone = book.dead[g]
             if _count(gone):
                 levels.drop(g[gone])
                 live, seg, pos, g = (x[~gone] for x in (live, seg, pos, g))
-                units = cash = None
         if not live.size:
             return
-        levels.update(g, units, cash)
+        levels.update(g)
     raise RuntimeError(
         f"{type(rules).__name__}: a price level in bar {t} keeps firing after its trade; "
         "a product's levels must lie beyond the leverage it trades to"

@@ -231,10 +231,9 @@ class _Book:
             self.fees += rules.entry_cost
             self.c -= rules.entry_cost
 
-    def trade(self, t, paths, price, target, why, nav=None, n=None) -> tuple:
+    def trade(self, t, paths, price, target, why, nav=None, n=None) -> None:
         """``paths`` trade to signed leverage ``target`` at ``price``; ``nav`` and ``n``
-        (the close's rows) are updated in place when given. Returns their new units and
-        cash."""
+        (the close's rows) are updated in place when given."""
         u, c = self.u[paths], self.c[paths]
         old = u * price
         v = c + old
@@ -243,8 +242,8 @@ class _Book:
             cost = np.abs(new - old) * self.rules.trading_cost
             v = v - cost
             self.tcost[paths] += cost
-        self.u[paths] = u = new / price
-        self.c[paths] = c = v - new
+        self.u[paths] = new / price
+        self.c[paths] = v - new
         self.rebal[paths] += 1
         if nav is not None:
             nav[paths] = v
@@ -254,7 +253,6 @@ class _Book:
         if self.rules.trading_cost and np.min(v, initial=1.0) <= 0.0:  # the cost took it all
             gone = np.arange(self.u.size)[paths][np.atleast_1d(v <= 0.0)]
             self.die(t, gone, WIPED, nav, n)
-        return u, c
 
     def die(self, t, paths, why, nav=None, n=None) -> None:
         """``paths`` are liquidated or wiped out at step ``t``: NAV 0, position closed."""
