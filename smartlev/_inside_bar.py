@@ -144,9 +144,8 @@ class Levels:
                 (fall, fall_kind), (rise, rise_kind) = self.near[int(negative > 0)]
                 fall = -np.inf if fall is None else fall * q
                 rise = np.inf if rise is None else rise * q
-                # q finite and not 0 (the min is NaN if any q is): no fix-up below
-                if q.size and (q.min() > -np.inf if negative else 0 < q.min() <= q.max() < np.inf):
-                    return fall, rise, fall_kind, rise_kind
+                if _count(np.isfinite(q)) == q.size and _count(q) == q.size:  # finite, not 0
+                    return fall, rise, fall_kind, rise_kind  # no fix-up below
             else:
                 side = neg.view(np.uint8)  # the table's column: 0 for q > 0, 1 for q < 0
                 f, k = self.near_factor, self.near_kind
