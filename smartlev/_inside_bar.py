@@ -256,6 +256,7 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     stopped = np.zeros(paths.size, dtype=bool) if stop is not None else None
     stops_left = paths.size  # paths whose breaker has not fired in this bar
     live = order = np.arange(paths.size)  # (order[:n]: the numbers 0 .. n - 1)
+    first_seg = None if gap else np.zeros(paths.size, dtype=np.intp)  # one segment: seg 0
     seg, pos = None, None
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
         if not rounds:  # (after a fill, g is still paths[live])
@@ -269,13 +270,15 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             else:
                 by_stop, rise = st <= rise, np.fmin(rise, st)
         if rounds:  # after a fill: is a level still ahead, on the rest of the route?
-            if rounds == 1 and gap:  # the lowest and highest price from each segment's end
-                low_after = np.minimum.accumulate(pts[:0:-1], axis=0)[::-1]
-                high_after = np.maximum.accumulate(pts[:0:-1], axis=0)[::-1]
-            elif rounds == 1:  # one segment: what is left of it ends at the close
-                low_after = high_after = pts[1:]
             # (as in Levels.reached, only where segments end: from the end of seg on)
-            rest = (low_after[seg, live] <= fall) | (high_after[seg, live] >= rise)
+            if gap:
+                if rounds == 1:  # the lowest and highest price from each segment's end
+                    low_after = np.minimum.accumulate(pts[:0:-1], axis=0)[::-1]
+                    high_after = np.maximum.accumulate(pts[:0:-1], axis=0)[::-1]
+                low, high = low_after[seg, live], high_after[seg, live]
+            else:  # one segment: what is left of it ends at the close
+                low = high = pts[1, live]
+            rest = (low <= fall) | (high >= rise)
             n = _count(rest)
             if not n:
                 return
@@ -292,15 +295,15 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
         # the first segment that reaches a level: falls to the level, or rises to it
         down = B < A
         on_seg = np.where(down, fall >= B, rise <= B) & moves
-        seg = on_seg.argmax(axis=0)
-        j = order[: live.size]
-        hit = on_seg[seg, j]
+        if gap:  # each path's first such segment, and where it starts and ends
+            seg = on_seg.argmax(axis=0)
+            j = order[: live.size]
+            hit, a, dn, b = on_seg[seg, j], A[seg, j], down[seg, j], B[seg, j]
+        else:  # one segment: it is the first
+            seg, hit, a, dn = first_seg[: live.size], on_seg[0], A[0], down[0]
         n = _count(hit)
         if not n:
             return
-        a, dn = A[seg, j], down[seg, j]
-        if gap:
-            b = B[seg, j]
         if n < live.size:
             live, seg, a, dn, fall, rise = (x[hit] for x in (live, seg, a, dn, fall, rise))
             b = b[hit] if gap else None
