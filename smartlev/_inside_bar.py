@@ -39,8 +39,8 @@ class Levels:
         self.names = np.array([*self.kinds, "stop"])  # a walk's kinds, by number
         P = book.u.size
         self.fall, self.rise = np.full(P, -np.inf), np.full(P, np.inf)
-        # reached()'s working memory
-        self._below, self._above = np.empty(P, dtype=bool), np.empty(P, dtype=bool)
+        # reached()'s working memory: the paths that reached a level, and those up
+        self._hit, self._up = np.empty(P, dtype=bool), np.empty(P, dtype=bool)
         self.fall_kind = np.zeros(P, dtype=np.int8)
         self.rise_kind = np.zeros(P, dtype=np.int8)
         # whether any path may have a level on the way down, and on the way up
@@ -202,12 +202,12 @@ class Levels:
             else:
                 rise, up = np.minimum(rise, stop), True
         if down and up:
-            hit = np.less_equal(low, fall, out=self._below)
-            hit |= np.greater_equal(high, rise, out=self._above)
+            hit = np.less_equal(low, fall, out=self._hit)
+            hit |= np.greater_equal(high, rise, out=self._up)
         elif down:
-            hit = np.less_equal(low, fall, out=self._below)
+            hit = np.less_equal(low, fall, out=self._hit)
         elif up:
-            hit = np.greater_equal(high, rise, out=self._below)
+            hit = np.greater_equal(high, rise, out=self._hit)
         else:
             return np.empty(0, dtype=np.intp)
         return hit.nonzero()[0]
@@ -256,7 +256,6 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
     stopped = np.zeros(paths.size, dtype=bool) if stop is not None else None
     stops_left = paths.size  # paths whose breaker has not fired in this bar
     live = order = np.arange(paths.size)  # (order[:n]: the numbers 0 .. n - 1)
-    first_seg = None if gap else np.zeros(paths.size, dtype=np.intp)  # one segment: seg 0
     seg, pos = None, None
     for rounds in range(10_000):  # a product whose level fired and is still reached: a bug
         if not rounds:  # (after a fill, g is still paths[live])
@@ -300,7 +299,7 @@ def inside_bar(book, rules, levels: Levels, t: int, paths, prev, route) -> None:
             j = order[: live.size]
             hit, a, dn, b = on_seg[seg, j], A[seg, j], down[seg, j], B[seg, j]
         else:  # one segment: it is the first
-            seg, hit, a, dn = first_seg[: live.size], on_seg[0], A[0], down[0]
+            seg, hit, a, dn = np.zeros(live.size, np.intp), on_seg[0], A[0], down[0]
         n = _count(hit)
         if not n:
             return
